@@ -1,0 +1,5 @@
+"""`python -m sahelsim` is the `sahelsim` command."""
+
+from sahelsim.cli import main
+
+main()

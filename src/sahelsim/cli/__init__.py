@@ -1,0 +1,67 @@
+"""The `sahelsim` command: one Typer app, one sub-module per family of commands.
+
+Conventions every command follows (see README): `--json` prints exactly one JSON document on stdout and
+nothing else there; progress and tables go to stderr / the terminal; a user's mistake (a `UserError`)
+prints one line on stderr and exits with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from sahelsim.errors import UserError
+
+app = typer.Typer(
+    name="sahelsim",
+    help="The documented record of drone warfare in the Sahel, and a simulator to compare defences.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Human output goes to stderr so that stdout carries only the --json document when asked for.
+console = Console(stderr=True)
+
+JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
+
+
+def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> None:
+    """Print `data` as JSON on stdout, or call `render` to show it to a person."""
+    if as_json:
+        sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+    elif render is not None:
+        render()
+
+
+def _register_commands() -> None:
+    """Import the command modules: each adds its commands to `app` on import."""
+    from sahelsim.cli import record  # noqa: F401
+    try:
+        from sahelsim.cli import scenario  # noqa: F401
+    except ImportError as error:  # pragma: no cover - only while the simulator is being built
+        if error.name != "sahelsim.cli.scenario":
+            raise
+
+
+def main() -> None:
+    """Console-script entry point: run the app and turn user errors into one line and exit code 2."""
+    _register_commands()
+    try:
+        app(standalone_mode=False)
+    except UserError as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as error:  # click's usage errors carry their own exit code
+        import click
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise

@@ -1,0 +1,280 @@
+"""Commands on the documented record: ingest, fetch, quarantine, actors, tag, events, drone trends, demo."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sahelsim.cli import JsonOption, app, console, emit
+from sahelsim.evidence import acled_api, store
+from sahelsim.evidence.actors import ActorRegistry
+from sahelsim.evidence.ingest import IngestSummary, ingest
+from sahelsim.evidence.record import EventFilter, export_events
+from sahelsim.evidence.tagging import tag_text
+from sahelsim.evidence.trends import GROUPINGS, drone_trends
+
+DbOption = typer.Option(None, "--db", help="The store (default: $SAHELSIM_DB or the user data dir).")
+CountryOption = typer.Option([], "--country", help="Only these countries (repeatable).")
+SinceOption = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Events on or after this date.")
+UntilOption = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Events on or before this date.")
+ActorOption = typer.Option(None, "--actor", help="A registry key (jnim) or part of an actor name.")
+
+quarantine_app = typer.Typer(help="Records that could not be stored, and why.", no_args_is_help=True)
+drones_app = typer.Typer(help="Drone incidents in the record.", no_args_is_help=True)
+fetch_app = typer.Typer(help="Pull events from online sources into the store.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(drones_app, name="drones")
+app.add_typer(fetch_app, name="fetch")
+
+
+def _filter(country: list[str], since: datetime | None, until: datetime | None, actor: str | None,
+            drone_only: bool = False) -> EventFilter:
+    return EventFilter(countries=tuple(country), since=since.date() if since else None,
+                       until=until.date() if until else None, actor=actor, drone_only=drone_only)
+
+
+def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool) -> IngestSummary:
+    """Ingest with a live line per file (on stderr), since a million-row file takes seconds."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, disable=quiet) as progress:
+        task = progress.add_task("ingesting", total=len(paths))
+
+        def advance(file: str, index: int, count: int) -> None:
+            progress.update(task, completed=index - 1, description=f"file {index}/{count}: {file}")
+            if not sys.stderr.isatty():
+                console.print(f"ingesting file {index}/{count}: {file}", highlight=False)
+
+        summary = ingest(paths, db, deletions=deletions, progress=advance)
+        progress.update(task, completed=len(paths), description="done")
+    return summary
+
+
+def _show_summary(summary: IngestSummary) -> None:
+    table = Table(title=f"ingest {summary.ingest_run}")
+    for name in ("read", "inserted", "updated", "unchanged", "rejected", "deleted"):
+        table.add_column(name, justify="right")
+    table.add_row(*(f"{getattr(summary, name):,}" for name in
+                    ("read", "inserted", "updated", "unchanged", "rejected", "deleted")))
+    console.print(table)
+    if summary.rejected:
+        console.print(f"{summary.rejected:,} rejected records: see `sahelsim quarantine list`")
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: list[Path] = typer.Argument(None, help="ACLED CSV exports, ACLED API JSON pages, UCDP GED CSV."),
+    db: Optional[Path] = DbOption,
+    deletions: Optional[Path] = typer.Option(None, "--deletions", help="ACLED deletion list (CSV)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Read event files into the store, in one transaction, every record accounted for."""
+    if not paths and not deletions:
+        raise typer.BadParameter("give at least one file, or --deletions")
+    summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json)
+    emit(summary.as_dict(), as_json, lambda: _show_summary(summary))
+
+
+@fetch_app.command("acled")
+def fetch_acled_command(
+    db: Optional[Path] = DbOption,
+    country: list[str] = CountryOption,
+    full: bool = typer.Option(False, "--full", help="Fetch everything, not only what changed since "
+                                                  "the newest stored timestamp."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Config file with an [acled] table."),
+    base_url: str = typer.Option("https://acleddata.com", "--base-url", envvar="ACLED_BASE_URL",
+                                 help="The ACLED API root."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Pull new and changed events (and deletions) from ACLED's API, then ingest them."""
+    credentials = acled_api.load_credentials(config)
+    since = None if full else _newest_acled_timestamp(db)
+    with tempfile.TemporaryDirectory(prefix="sahelsim-acled-") as folder:
+        with Progress(console=console, disable=as_json) as progress:
+            task = progress.add_task("fetching ACLED", total=None)
+            result = acled_api.fetch_acled(
+                credentials, Path(folder), base_url=base_url, country=country or None,
+                since_timestamp=since,
+                progress=lambda done, total: progress.update(task, completed=done, total=total))
+        summary = _run_ingest(result.pages, db, result.deletions, quiet=as_json)
+    report = {"fetched": result.events, "deletions": result.deleted, "since_timestamp": since,
+              **summary.as_dict()}
+    emit(report, as_json, lambda: _show_summary(summary))
+
+
+def _newest_acled_timestamp(db: Path | None) -> int | None:
+    path = db or store.default_db_path()
+    if not path.exists():
+        return None
+    con = store.connect(path, read_only=True)
+    try:
+        return con.execute("SELECT max(timestamp) FROM events WHERE dataset = 'acled'").fetchone()[0]
+    finally:
+        con.close()
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    db: Optional[Path] = DbOption,
+    file: Optional[str] = typer.Option(None, "--file", help="Only records from this file."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many records."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show rejected records with file, row, field and reason."""
+    con = store.connect(db or None, read_only=True)
+    where, params = ("WHERE file = ?", [file]) if file else ("", [])
+    rows = con.execute(f"SELECT file, row, field, reason, raw FROM quarantine {where} "
+                       f"ORDER BY file, row LIMIT {limit}", params).fetchall()
+    records = [dict(zip(("file", "row", "field", "reason", "raw"), row)) for row in rows]
+
+    def render() -> None:
+        table = Table(title="quarantine")
+        for name in ("file", "row", "field", "reason"):
+            table.add_column(name)
+        for record in records:
+            table.add_row(record["file"], str(record["row"]), record["field"] or "", record["reason"])
+        console.print(table if records else "the quarantine is empty")
+
+    emit(records, as_json, render)
+
+
+@app.command("actors")
+def actors_command(
+    db: Optional[Path] = DbOption,
+    unmatched: bool = typer.Option(False, "--unmatched", help="Actor strings in the store the "
+                                                            "registry does not know, with counts."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List the actor registry, or the stored actor names it could not match."""
+    if unmatched:
+        con = store.connect(db or None, read_only=True)
+        rows = con.execute(
+            """SELECT name, count(*) AS events FROM (
+                   SELECT actor1 AS name FROM events WHERE actor1_key IS NULL AND actor1 IS NOT NULL
+                   UNION ALL
+                   SELECT actor2 FROM events WHERE actor2_key IS NULL AND actor2 IS NOT NULL)
+               GROUP BY name ORDER BY events DESC, name""").fetchall()
+        data = [{"actor": name, "events": count} for name, count in rows]
+        columns = ("actor", "events")
+    else:
+        data = [{"key": a.key, "side": a.side, "names": ", ".join(a.names_en + a.names_fr)}
+                for a in ActorRegistry.load().actors]
+        columns = ("key", "side", "names")
+
+    def render() -> None:
+        table = Table(title="unmatched actor names" if unmatched else "actor registry")
+        for name in columns:
+            table.add_column(name)
+        for row in data:
+            table.add_row(*(str(row[name]) for name in columns))
+        console.print(table)
+
+    emit(data, as_json, render)
+
+
+@app.command("tag")
+def tag_command(
+    text: str = typer.Option(..., "--text", help="An event note, in English or French."),
+    event_type: Optional[str] = typer.Option(None, "--event-type"),
+    sub_event_type: Optional[str] = typer.Option(None, "--sub-event-type"),
+    actor1: Optional[str] = typer.Option(None, "--actor1"),
+    actor2: Optional[str] = typer.Option(None, "--actor2"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Tag one note as the ingest would: drone used? role, operator, platform."""
+    tag = tag_text(text, event_type=event_type, sub_event_type=sub_event_type, actor1=actor1,
+                   actor2=actor2)
+    data = {"drone": tag.drone, "drone_role": tag.role, "drone_operator": tag.operator,
+            "drone_platform": tag.platform}
+    emit(data, as_json, lambda: console.print(
+        "  ".join(f"{key}: [bold]{value}[/bold]" for key, value in data.items())))
+
+
+@app.command("events")
+def events_command(
+    db: Optional[Path] = DbOption,
+    country: list[str] = CountryOption,
+    since: Optional[datetime] = SinceOption,
+    until: Optional[datetime] = UntilOption,
+    actor: Optional[str] = ActorOption,
+    drone: bool = typer.Option(False, "--drone", help="Only drone incidents."),
+    fmt: str = typer.Option("csv", "--format", help="csv, parquet or json."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write here (default: stdout, not for "
+                                                           "parquet)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Export the record, derived columns included."""
+    if out is None and (fmt == "parquet" or as_json):
+        raise typer.BadParameter("--out FILE is needed for parquet and with --json", param_hint="--out")
+    con = store.connect(db or None, read_only=True)
+    where = _filter(country, since, until, actor, drone)
+    count = export_events(con, where, out or Path("/dev/stdout"), fmt)
+    emit({"events": count, "out": str(out) if out else None, "format": fmt}, as_json,
+         lambda: out and console.print(f"wrote {count:,} events to {out}"))
+
+
+@drones_app.command("trends")
+def trends_command(
+    db: Optional[Path] = DbOption,
+    by: str = typer.Option("year", "--by", help=f"One of: {', '.join(GROUPINGS)}."),
+    country: list[str] = CountryOption,
+    since: Optional[datetime] = SinceOption,
+    until: Optional[datetime] = UntilOption,
+    actor: Optional[str] = ActorOption,
+    out: Path = typer.Option(Path("reports/drone-trends"), "--out", help="Folder for the charts."),
+    charts: bool = typer.Option(True, "--charts/--no-charts", help="Write PNG and HTML charts."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Drone incidents by actor, country, region, role, platform, year or month, with charts."""
+    con = store.connect(db or None, read_only=True)
+    where = _filter(country, since, until, actor)
+    table = drone_trends(con, by, where)
+    written: list[Path] = []
+    if charts:
+        from sahelsim.report.trends_report import write_report
+        written = write_report(con, out, where)
+    data = {"by": by, "rows": table.to_dict(orient="records"), "charts": [str(p) for p in written]}
+
+    def render() -> None:
+        shown = Table(title=f"drone incidents by {by}")
+        for name in table.columns:
+            shown.add_column(name, justify="left" if name == by else "right")
+        for row in table.itertuples(index=False):
+            shown.add_row(*(str(value) for value in row))
+        console.print(shown)
+        if written:
+            console.print(f"charts: {out}/ (open {out / 'drone-trends.html'})")
+
+    emit(data, as_json, render)
+
+
+@app.command("demo")
+def demo_command(
+    db: Optional[Path] = DbOption,
+    out: Path = typer.Option(Path("reports/drone-trends"), "--out", help="Folder for the report."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The main job on the bundled record: ingest the documented incidents, write the trends report."""
+    bundled = resources.files("sahelsim.evidence") / "data" / "documented_incidents.csv"
+    with resources.as_file(bundled) as path:
+        summary = _run_ingest([path], db, None, quiet=as_json)
+    from sahelsim.report.trends_report import write_report
+    con = store.connect(db or None, read_only=True)
+    written = write_report(con, out)
+    yearly = drone_trends(con, "year")
+    data = {"ingest": summary.as_dict(), "report": [str(p) for p in written],
+            "by_year": yearly.to_dict(orient="records")}
+
+    def render() -> None:
+        _show_summary(summary)
+        console.print(yearly.to_string(index=False))
+        console.print(f"report: {out / 'drone-trends.html'}")
+
+    emit(data, as_json, render)

@@ -1,0 +1,73 @@
+"""Reading the stored record back: the filters every command shares, and export.
+
+One `EventFilter` turns the options analysts use (countries, a date window, an actor, drone events
+only) into a SQL condition, so `events`, `drones trends` and the Python API select the same events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sahelsim.errors import UserError
+
+EXPORT_FORMATS = ("csv", "parquet", "json")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events a question is about. Empty means all of them."""
+
+    countries: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    actor: str | None = None  # a registry key (jnim) or part of an ACLED actor name
+    drone_only: bool = False
+    datasets: tuple[str, ...] = field(default_factory=tuple)
+
+    def where(self) -> tuple[str, list]:
+        """The SQL condition and its parameters."""
+        clauses, params = ["TRUE"], []
+        if self.countries:
+            clauses.append(f"lower(country) IN ({', '.join('?' for _ in self.countries)})")
+            params += [c.lower() for c in self.countries]
+        if self.since:
+            clauses.append("event_date >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("event_date <= ?")
+            params.append(self.until)
+        if self.actor:
+            clauses.append("(actor1_key = ? OR actor2_key = ? OR actor1 ILIKE ? OR actor2 ILIKE ?)")
+            params += [self.actor, self.actor, f"%{self.actor}%", f"%{self.actor}%"]
+        if self.drone_only:
+            clauses.append("drone")
+        if self.datasets:
+            clauses.append(f"dataset IN ({', '.join('?' for _ in self.datasets)})")
+            params += list(self.datasets)
+        return " AND ".join(clauses), params
+
+
+def select_events(con: duckdb.DuckDBPyConnection, where: EventFilter) -> pa.Table:
+    """The matching events with every canonical and derived column, oldest first."""
+    condition, params = where.where()
+    return con.execute(f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty",
+                       params).fetch_arrow_table()
+
+
+def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path, fmt: str) -> int:
+    """Write the matching events to `out` in csv, parquet or json (one array); returns the count."""
+    if fmt not in EXPORT_FORMATS:
+        raise UserError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}",
+                        field="--format")
+    condition, params = where.where()
+    query = f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty"
+    options = {"csv": "FORMAT csv, HEADER", "parquet": "FORMAT parquet",
+               "json": "FORMAT json, ARRAY true"}[fmt]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY ({query}) TO '{str(out).replace(chr(39), chr(39) * 2)}' ({options})", params)
+    return con.execute(f"SELECT count(*) FROM events WHERE {condition}", params).fetchone()[0]

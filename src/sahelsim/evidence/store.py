@@ -1,0 +1,65 @@
+"""The store: one embedded DuckDB file holding the events, the quarantine and the ingest history.
+
+No server: the default file lives in the user's data directory, `--db` or SAHELSIM_DB point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import platformdirs
+
+from sahelsim.errors import UserError
+from sahelsim.evidence.schema import EVENT_COLUMNS
+
+TABLES = {
+    "events": ", ".join(f'"{name}" {kind}' for name, kind in EVENT_COLUMNS.items()),
+    "quarantine": "ingest_run VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, "
+                  "raw VARCHAR",
+    "ingest_runs": "ingest_run VARCHAR, started TIMESTAMP, files VARCHAR[], read BIGINT, "
+                   "inserted BIGINT, updated BIGINT, unchanged BIGINT, rejected BIGINT, deleted BIGINT",
+}
+
+
+def default_db_path() -> Path:
+    """Where the record lives unless told otherwise: $SAHELSIM_DB, else the user's data directory."""
+    configured = os.environ.get("SAHELSIM_DB")
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_data_dir("sahelsim")) / "sahelsim.duckdb"
+
+
+def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and on first use create) the store."""
+    path = path or default_db_path()
+    if read_only and not path.exists():
+        raise UserError("no record here yet: run `sahelsim ingest` or `sahelsim demo` first",
+                        file=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as error:
+        raise UserError(f"cannot open the store: {str(error).splitlines()[0]}", file=str(path)) from None
+    # Bounded memory for million-row ingests: DuckDB spills temporary tables to disk past this.
+    con.execute(f"SET memory_limit = '{os.environ.get('SAHELSIM_MEMORY_LIMIT', '1GB')}'")
+    con.execute("SET enable_progress_bar = false")
+    if not read_only:
+        for table, columns in TABLES.items():
+            con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure (or a kill) before COMMIT leaves the store as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

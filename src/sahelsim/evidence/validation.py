@@ -1,0 +1,208 @@
+"""Validation: turn a staged file's raw text into canonical, typed events, or a reason to quarantine.
+
+All of it is SQL that DuckDB runs over the whole staging table at once. Each canonical column gets a
+parse expression; each way a record can be wrong is a `Check` that compares the parsed value with the
+raw text ("there was a date, but it could not be read"). The first failing check names the field and
+the reason that go into the quarantine table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sahelsim.evidence.readers import Staged
+from sahelsim.evidence.schema import ACLED_COLUMNS
+
+# Date formats seen in ACLED exports over the years: 2022-09-23, 21 March 2020, 9-May-20.
+DATE_FORMATS = ["%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d-%b-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]
+
+# ACLED's inter labels (the API without inter_num=1, newer exports) onto its numeric codes.
+INTER_PATTERNS = [
+    ("state force", 1), ("rebel group", 2), ("political militia", 3), ("identity militia", 4),
+    ("rioter", 5), ("protester", 6), ("civilian", 7), ("external/other force", 8),
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way a record can be wrong: a SQL condition over raw (`r`) and parsed (`p`) columns."""
+
+    field: str | None
+    bad: str
+    message: str  # a SQL expression giving the one-line reason
+
+
+def _raw(staged: Staged, name: str) -> str:
+    """The raw text of a column, blank as NULL; NULL when the file has no such column."""
+    return f"nullif(trim(r.{name}), '')" if name in staged.columns else "NULL"
+
+
+def _date(text: str) -> str:
+    formats = ", ".join(f"'{fmt}'" for fmt in DATE_FORMATS)
+    return f"try_strptime({text}, [{formats}])::DATE"
+
+
+def _inter(text: str) -> str:
+    labels = " ".join(f"WHEN lower({text}) LIKE '{label}%' THEN {code}" for label, code in INTER_PATTERNS)
+    return (f"CASE WHEN {text} IS NULL THEN NULL "
+            f"WHEN try_cast({text} AS TINYINT) BETWEEN 0 AND 8 THEN try_cast({text} AS TINYINT) "
+            f"{labels} END")
+
+
+def _timestamp(text: str) -> str:
+    return f"coalesce(try_cast({text} AS BIGINT), epoch(try_cast({text} AS TIMESTAMP))::BIGINT)"
+
+
+def _precision(text: str) -> str:
+    return f"CASE WHEN try_cast({text} AS TINYINT) BETWEEN 1 AND 3 THEN try_cast({text} AS TINYINT) END"
+
+
+def acled_parsers(staged: Staged) -> dict[str, str]:
+    """Parse expressions for every canonical ACLED column, from an ACLED export or API page."""
+    raw = {name: _raw(staged, name) for name in ACLED_COLUMNS}
+    parsed = {name: raw[name] for name in ACLED_COLUMNS}
+    event_type = raw["event_type"]
+    parsed.update({
+        "event_date": _date(raw["event_date"]),
+        "year": f"year({_date(raw['event_date'])})",
+        "time_precision": _precision(raw["time_precision"]),
+        "geo_precision": _precision(raw["geo_precision"]),
+        "event_type": f"CASE WHEN {event_type} = 'Remote violence' "
+                      f"THEN 'Explosions/Remote violence' ELSE {event_type} END",
+        "inter1": _inter(raw["inter1"]),
+        "inter2": _inter(raw["inter2"]),
+        "iso": f"try_cast({raw['iso']} AS SMALLINT)",
+        "latitude": f"try_cast({raw['latitude']} AS DOUBLE)",
+        "longitude": f"try_cast({raw['longitude']} AS DOUBLE)",
+        "fatalities": f"try_cast({raw['fatalities']} AS INTEGER)",
+        "timestamp": _timestamp(raw["timestamp"]),
+    })
+    inter1, inter2 = parsed["inter1"], parsed["inter2"]
+    parsed["interaction"] = (
+        f"coalesce(try_cast({raw['interaction']} AS SMALLINT), "
+        f"(least({inter1}, coalesce(nullif({inter2}, 0), {inter1})) * 10 "
+        f"+ CASE WHEN coalesce({inter2}, 0) = 0 THEN 0 ELSE greatest({inter1}, {inter2}) END)::SMALLINT)")
+    parsed["dataset"] = (f"CASE WHEN {raw['source']} ILIKE 'synthetic%' THEN 'synthetic' "
+                         f"WHEN {raw['tags']} ILIKE '%sahelsim-curated%' THEN 'curated' ELSE 'acled' END")
+    parsed["deaths_low"] = parsed["deaths_high"] = parsed["fatalities"]
+    return parsed
+
+
+def acled_checks(staged: Staged) -> list[Check]:
+    """What makes an ACLED record unusable, in the order it is reported."""
+    checks = _shape_checks(staged) + [
+        Check("event_id_cnty", "p.event_id_cnty IS NULL", "'missing event id'"),
+        *_common_checks(staged, date="event_date", deaths="fatalities"),
+        Check("timestamp", f"{_raw(staged, 'timestamp')} IS NOT NULL AND p.timestamp IS NULL",
+              f"format('timestamp {{}} is not a unix time', {_raw(staged, 'timestamp')})"),
+    ]
+    for field in ("inter1", "inter2"):
+        checks.append(Check(field, f"{_raw(staged, field)} IS NOT NULL AND p.{field} IS NULL",
+                            f"format('unknown actor type {{}}', {_raw(staged, field)})"))
+    for field in ("time_precision", "geo_precision"):
+        checks.append(Check(field, f"{_raw(staged, field)} IS NOT NULL AND p.{field} IS NULL",
+                            f"format('{field} {{}} is not 1, 2 or 3', {_raw(staged, field)})"))
+    return checks
+
+
+def ucdp_parsers(staged: Staged) -> dict[str, str]:
+    """UCDP GED onto the canonical table: its own ids, best estimate as fatalities, low/high kept."""
+    raw = {name: _raw(staged, name) for name in staged.columns}
+    get = raw.get
+    violence = get("type_of_violence", "NULL")
+    side_a, side_b = get("side_a", "NULL"), get("side_b", "NULL")
+    parsed = {name: "NULL" for name in ACLED_COLUMNS}
+    date = f"try_cast({get('date_start', 'NULL')} AS TIMESTAMP)::DATE"
+    parsed.update({
+        "event_id_cnty": f"'UCDP-' || {get('id', 'NULL')}",
+        "event_date": date,
+        "year": f"year({date})",
+        "time_precision": f"least(greatest(try_cast({get('date_prec', 'NULL')} AS TINYINT), 1), 3)",
+        "disorder_type": "'Political violence'",
+        "event_type": f"CASE {violence} WHEN '3' THEN 'Violence against civilians' ELSE 'Battles' END",
+        "sub_event_type": f"CASE {violence} WHEN '3' THEN 'Attack' ELSE 'Armed clash' END",
+        "actor1": side_a,
+        "actor2": side_b,
+        "inter1": f"CASE WHEN {side_a} ILIKE 'Government of%' THEN 1 ELSE 2 END",
+        "inter2": f"CASE WHEN {violence} = '3' THEN 7 WHEN {side_b} ILIKE 'Government of%' THEN 1 "
+                  f"ELSE 2 END",
+        "country": get("country", "NULL"),
+        "region": get("region", "NULL"),
+        "admin1": get("adm_1", "NULL"),
+        "admin2": get("adm_2", "NULL"),
+        "location": get("where_coordinates", "NULL"),
+        "latitude": f"try_cast({get('latitude', 'NULL')} AS DOUBLE)",
+        "longitude": f"try_cast({get('longitude', 'NULL')} AS DOUBLE)",
+        "geo_precision": f"CASE WHEN try_cast({get('where_prec', 'NULL')} AS INT) = 1 THEN 1 "
+                         f"WHEN try_cast({get('where_prec', 'NULL')} AS INT) <= 3 THEN 2 ELSE 3 END",
+        "source": get("source_office", "NULL"),
+        "notes": f"concat_ws(' ', {get('source_headline', 'NULL')}, {get('where_description', 'NULL')})",
+        "fatalities": f"try_cast({get('best', 'NULL')} AS INTEGER)",
+        "tags": "'ucdp-ged'",
+        "timestamp": "0",
+    })
+    parsed["interaction"] = f"(least({parsed['inter1']}, {parsed['inter2']}) * 10 + " \
+                            f"greatest({parsed['inter1']}, {parsed['inter2']}))::SMALLINT"
+    parsed["dataset"] = "'ucdp'"
+    parsed["deaths_low"] = f"try_cast({get('low', 'NULL')} AS INTEGER)"
+    parsed["deaths_high"] = f"try_cast({get('high', 'NULL')} AS INTEGER)"
+    return parsed
+
+
+def ucdp_checks(staged: Staged) -> list[Check]:
+    """What makes a UCDP GED record unusable."""
+    return _shape_checks(staged) + [
+        Check("id", f"{_raw(staged, 'id')} IS NULL", "'missing event id'"),
+        *_common_checks(staged, date="date_start", deaths="best"),
+    ]
+
+
+def _shape_checks(staged: Staged) -> list[Check]:
+    if staged.width is None:
+        return []
+    return [Check(None, f"r._width <> {staged.width}",
+                  f"format('wrong column count: expected {staged.width}, found {{}}', r._width)")]
+
+
+def _common_checks(staged: Staged, *, date: str, deaths: str) -> list[Check]:
+    raw_date, raw_lat = _raw(staged, date), _raw(staged, "latitude")
+    raw_lon, raw_deaths = _raw(staged, "longitude"), _raw(staged, deaths)
+    return [
+        Check(date, f"{raw_date} IS NULL", "'missing date'"),
+        Check(date, "p.event_date IS NULL", f"format('unreadable date {{}}', {raw_date})"),
+        Check("latitude", f"{raw_lat} IS NOT NULL AND NOT coalesce(p.latitude BETWEEN -90 AND 90, false)",
+              f"format('latitude {{}} is not a number between -90 and 90', {raw_lat})"),
+        Check("longitude",
+              f"{raw_lon} IS NOT NULL AND NOT coalesce(p.longitude BETWEEN -180 AND 180, false)",
+              f"format('longitude {{}} is not a number between -180 and 180', {raw_lon})"),
+        Check(deaths, f"{raw_deaths} IS NOT NULL AND NOT coalesce(p.fatalities >= 0, false)",
+              f"format('fatalities {{}} is not a whole number of 0 or more', {raw_deaths})"),
+    ]
+
+
+def validated_sql(staged: Staged) -> str:
+    """A query over the staging table giving typed canonical columns plus `_row`, `_field`, `_reason`.
+
+    `_reason` is NULL for a good record; a rejected one keeps its fields as JSON in `_raw`.
+    """
+    parsers = ucdp_parsers(staged) if staged.kind == "ucdp" else acled_parsers(staged)
+    checks = ucdp_checks(staged) if staged.kind == "ucdp" else acled_checks(staged)
+    typed = ", ".join(
+        f"CAST({expr} AS {ACLED_COLUMNS.get(name, 'VARCHAR') if name in ACLED_COLUMNS else _derived(name)})"
+        f" AS {name}" for name, expr in parsers.items())
+    field = " ".join(f"WHEN {c.bad} THEN {_quote(c.field)}" for c in checks)
+    reason = " ".join(f"WHEN {c.bad} THEN {c.message}" for c in checks)
+    return f"""
+        SELECT * EXCLUDE (r), CASE WHEN _reason IS NOT NULL THEN to_json(r) END AS _raw FROM (
+            SELECT r, p.*, r._row AS _row,
+                   CASE {field} ELSE NULL END AS _field,
+                   CASE {reason} ELSE NULL END AS _reason
+            FROM {staged.source} AS r, LATERAL (SELECT {typed}) AS p)"""
+
+
+def _derived(name: str) -> str:
+    return "INTEGER" if name.startswith("deaths_") else "VARCHAR"
+
+
+def _quote(text: str | None) -> str:
+    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,1 @@
+"""Reports: charts and self-contained pages people read instead of tables."""

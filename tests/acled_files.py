@@ -1,0 +1,50 @@
+"""Writing small ACLED and UCDP files for tests, in the shapes seen in the wild."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sahelsim.evidence.schema import ACLED_COLUMNS
+
+HEADER = list(ACLED_COLUMNS)
+
+# Pre-2019 export header (FACTS: data_id, event_id_no_cnty, iso3, gwno, ally_actor_1; no
+# disorder_type, civilian_targeting, tags).
+OLD_HEADER = ["data_id", "iso", "event_id_cnty", "event_id_no_cnty", "event_date", "year",
+              "time_precision", "event_type", "sub_event_type", "actor1", "ally_actor_1", "inter1",
+              "actor2", "ally_actor_2", "inter2", "interaction", "region", "country", "admin1",
+              "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source",
+              "source_scale", "notes", "fatalities", "timestamp", "iso3", "gwno"]
+
+
+def event(**fields: object) -> dict[str, str]:
+    """A plausible ACLED event (a JNIM drone strike in Mali) with some fields overridden."""
+    base = {
+        "event_id_cnty": "MLI1001", "event_date": "2025-06-01", "year": "2025", "time_precision": "1",
+        "disorder_type": "Political violence", "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Air/drone strike", "actor1": "JNIM: Group for Support of Islam and Muslims",
+        "assoc_actor_1": "", "inter1": "2", "actor2": "Military Forces of Mali (2021-)",
+        "assoc_actor_2": "", "inter2": "1", "interaction": "12", "civilian_targeting": "",
+        "iso": "466", "region": "Western Africa", "country": "Mali", "admin1": "Mopti",
+        "admin2": "Douentza", "admin3": "", "location": "Boulkessi", "latitude": "14.3667",
+        "longitude": "-1.5833", "geo_precision": "1", "source": "Le Monde", "source_scale": "International",
+        "notes": "On 1 June 2025, JNIM militants used drones to drop explosives on the military camp "
+                 "of Boulkessi before a ground assault. Fatalities unknown.",
+        "fatalities": "0", "tags": "", "timestamp": "1750000000",
+    }
+    base.update({key: str(value) for key, value in fields.items()})
+    return base
+
+
+def write_acled(path: Path, events: list[dict[str, str]], *, header: list[str] = HEADER,
+                bom: bool = False, crlf: bool = False) -> Path:
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n" if crlf else "\n")
+        writer.writerow(header)
+        for row in events:
+            named = {**row, "ally_actor_1": row.get("assoc_actor_1", ""),
+                     "ally_actor_2": row.get("assoc_actor_2", ""), "iso3": "MLI", "gwno": "432",
+                     "data_id": "1", "event_id_no_cnty": "1"}
+            writer.writerow([named.get(column, "") for column in header])
+    return path

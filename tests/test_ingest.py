@@ -1,0 +1,227 @@
+"""Ingest: every export variant reads, every record is accounted for, the store stays consistent."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from acled_files import HEADER, OLD_HEADER, event, write_acled
+from sahelsim.errors import UserError
+from sahelsim.evidence.ingest import ingest
+
+
+def stored(db: Path, query: str = "SELECT * FROM events ORDER BY event_id_cnty") -> list[dict]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        cursor = con.execute(query)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def accounted(summary) -> bool:
+    return summary.read == summary.inserted + summary.updated + summary.unchanged + summary.rejected
+
+
+def test_current_export_is_stored_with_derived_columns(tmp_path, db):
+    path = write_acled(tmp_path / "acled.csv", [event(), event(event_id_cnty="MLI1002", notes="Clash.",
+                                                             sub_event_type="Armed clash",
+                                                             event_type="Battles")])
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (2, 2, 0)
+    strike, clash = stored(db)
+    assert strike["event_date"].isoformat() == "2025-06-01"
+    assert strike["latitude"] == pytest.approx(14.3667)
+    assert (strike["inter1"], strike["inter2"], strike["interaction"]) == (2, 1, 12)
+    assert strike["actor1_key"] == "jnim"
+    assert strike["drone"] is True and strike["drone_operator"] == "nonstate"
+    assert clash["drone"] is False and clash["drone_role"] is None
+    assert strike["source_file"] == str(path) and strike["source_row"] == 1
+    assert strike["ingest_run"] == summary.ingest_run
+
+
+def test_old_export_header_and_date_styles(tmp_path, db):
+    rows = [event(event_id_cnty="MLI1", event_date="21 March 2020", event_type="Remote violence"),
+            event(event_id_cnty="MLI2", event_date="9-May-20", assoc_actor_1="Katiba Macina")]
+    summary = ingest([write_acled(tmp_path / "old.csv", rows, header=OLD_HEADER)], db)
+    assert (summary.inserted, summary.rejected) == (2, 0)
+    first, second = stored(db)
+    assert first["event_date"].isoformat() == "2020-03-21"
+    assert first["event_type"] == "Explosions/Remote violence"
+    assert second["event_date"].isoformat() == "2020-05-09"
+    assert second["assoc_actor_1"] == "Katiba Macina"
+    assert first["disorder_type"] is None  # absent from old exports, not invented
+
+
+def test_text_inter_labels_become_codes(tmp_path, db):
+    rows = [event(inter1="Rebel group", inter2="State forces", interaction="")]
+    ingest([write_acled(tmp_path / "labels.csv", rows)], db)
+    (row,) = stored(db)
+    assert (row["inter1"], row["inter2"], row["interaction"]) == (2, 1, 12)
+
+
+def test_bom_crlf_embedded_newlines_and_quotes(tmp_path, db):
+    note = 'Des militants du JNIM ont "largué" des explosifs\r\nà partir de drones sur le poste.'
+    path = write_acled(tmp_path / "bom.csv", [event(notes=note), event(event_id_cnty="MLI9")],
+                       bom=True, crlf=True)
+    summary = ingest([path], db)
+    assert (summary.inserted, summary.rejected) == (2, 0)
+    assert stored(db)[0]["notes"] == note
+    assert stored(db)[1]["source_row"] == 2
+
+
+def test_newer_timestamp_updates_equal_or_older_is_unchanged(tmp_path, db):
+    ingest([write_acled(tmp_path / "v1.csv", [event(fatalities=3), event(event_id_cnty="MLI2")])], db)
+    newer = event(fatalities=5, timestamp=1750000100)
+    older = event(event_id_cnty="MLI2", fatalities=9, timestamp=1740000000)
+    summary = ingest([write_acled(tmp_path / "v2.csv", [newer, older])], db)
+    assert (summary.updated, summary.unchanged, summary.inserted) == (1, 1, 0)
+    assert [row["fatalities"] for row in stored(db)] == [5, 0]
+
+
+def test_repeated_id_within_one_file_is_judged_in_order(tmp_path, db):
+    rows = [event(timestamp=10, fatalities=1), event(timestamp=30, fatalities=3),
+            event(timestamp=20, fatalities=2)]
+    summary = ingest([write_acled(tmp_path / "dup.csv", rows)], db)
+    assert (summary.inserted, summary.updated, summary.unchanged) == (1, 1, 1)
+    assert [row["fatalities"] for row in stored(db)] == [3]
+
+
+@pytest.mark.parametrize("fields, field, reason", [
+    ({"event_id_cnty": ""}, "event_id_cnty", "missing event id"),
+    ({"event_date": "31/02/2020"}, "event_date", "unreadable date"),
+    ({"event_date": ""}, "event_date", "missing date"),
+    ({"latitude": "95.2"}, "latitude", "between -90 and 90"),
+    ({"longitude": "east"}, "longitude", "between -180 and 180"),
+    ({"fatalities": "several"}, "fatalities", "whole number"),
+    ({"fatalities": "-1"}, "fatalities", "whole number"),
+    ({"timestamp": "yesterday"}, "timestamp", "unix time"),
+    ({"inter1": "Aliens"}, "inter1", "unknown actor type"),
+    ({"geo_precision": "7"}, "geo_precision", "not 1, 2 or 3"),
+])
+def test_bad_records_are_quarantined_with_file_row_field_reason(tmp_path, db, fields, field, reason):
+    path = write_acled(tmp_path / "bad.csv", [event(event_id_cnty="OK1"), event(**fields)])
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (2, 1, 1)
+    (quarantined,) = stored(db, "SELECT * FROM quarantine")
+    assert quarantined["file"] == str(path) and quarantined["row"] == 2
+    assert quarantined["field"] == field and reason in quarantined["reason"]
+    assert json.loads(quarantined["raw"])["event_id_cnty"] == fields.get("event_id_cnty", "MLI1001")
+
+
+def test_wrong_column_count_is_quarantined_not_fatal(tmp_path, db):
+    path = write_acled(tmp_path / "short.csv", [event()])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("MLI7,2025-01-01,only three\n")
+        handle.write(",".join(["MLI8"] + ["x"] * 32) + "\n")
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (3, 1, 2)
+    reasons = [row["reason"] for row in stored(db, "SELECT * FROM quarantine ORDER BY row")]
+    assert reasons == ["wrong column count: expected 31, found 3",
+                       "wrong column count: expected 31, found 33"]
+
+
+def test_reingest_replaces_that_files_quarantine(tmp_path, db):
+    path = write_acled(tmp_path / "bad.csv", [event(latitude="200")])
+    ingest([path], db)
+    ingest([path], db)
+    assert len(stored(db, "SELECT * FROM quarantine")) == 1
+
+
+record = st.fixed_dictionaries({
+    "event_id_cnty": st.sampled_from(["A1", "A2", "A3", ""]),
+    "latitude": st.sampled_from(["14.1", "-91", "x", ""]),
+    "fatalities": st.sampled_from(["0", "3", "-2", "many"]),
+    "timestamp": st.integers(1, 5),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(record, max_size=8), min_size=1, max_size=3))
+def test_every_record_read_is_accounted_for(tmp_path_factory, batches):
+    folder = tmp_path_factory.mktemp("acct")
+    db = folder / "store.duckdb"
+    for index, batch in enumerate(batches):
+        summary = ingest([write_acled(folder / f"{index}.csv", [event(**r) for r in batch])], db)
+        assert summary.read == len(batch)
+        assert accounted(summary)
+    ids = stored(db, "SELECT event_id_cnty, count(*) AS n FROM events GROUP BY ALL")
+    assert all(row["n"] == 1 for row in ids)
+
+
+def test_acled_api_json_page(tmp_path, db):
+    page = {"status": 200, "success": True, "last_update": 1, "count": 2,
+            "data": [event(inter1="Rebel group", inter2="State forces"),
+                     event(event_id_cnty="MLI77", latitude="abc")]}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (2, 1, 1)
+    assert stored(db)[0]["inter1"] == 2
+    assert stored(db, "SELECT row, field FROM quarantine") == [{"row": 2, "field": "latitude"}]
+
+
+def test_ucdp_ged_keeps_its_ids_and_death_range(tmp_path, db):
+    header = ["id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_name",
+              "dyad_name", "side_a", "side_b", "source_office", "source_headline", "where_prec",
+              "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude",
+              "country", "region", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
+              "deaths_civilians", "deaths_unknown", "best", "high", "low"]
+    row = ["401234", "MLI-2024-1", "2024", "1", "Clear", "1", "Mali: Government", "Government of Mali - JNIM",
+           "Government of Mali", "JNIM", "AFP", "Drone strike kills militants near Tinzaouaten", "1",
+           "Tinzaouaten", "Tinzaouaten village", "Kidal region", "Tessalit cercle", "19.95", "2.83",
+           "Mali", "Africa", "1", "2024-07-27 00:00:00.000", "2024-07-27 00:00:00.000", "0", "12",
+           "0", "0", "12", "20", "9"]
+    path = tmp_path / "ged.csv"
+    path.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    summary = ingest([path], db)
+    assert (summary.inserted, summary.rejected) == (1, 0)
+    (stored_row,) = stored(db)
+    assert stored_row["event_id_cnty"] == "UCDP-401234" and stored_row["dataset"] == "ucdp"
+    assert (stored_row["fatalities"], stored_row["deaths_low"], stored_row["deaths_high"]) == (12, 9, 20)
+    assert stored_row["inter1"] == 1 and stored_row["event_type"] == "Battles"
+
+
+def test_deletion_list_removes_events(tmp_path, db):
+    ingest([write_acled(tmp_path / "a.csv", [event(), event(event_id_cnty="MLI2")])], db)
+    deletions = tmp_path / "deleted.csv"
+    deletions.write_text("event_id_cnty,deleted_timestamp\nMLI2,1760000000\nNOPE,1\n")
+    summary = ingest([], db, deletions=deletions)
+    assert summary.deleted == 1
+    assert [row["event_id_cnty"] for row in stored(db)] == ["MLI1001"]
+
+
+def test_not_an_export_is_a_user_error_and_stores_nothing(tmp_path, db):
+    ingest([write_acled(tmp_path / "a.csv", [event()])], db)
+    other = tmp_path / "other.csv"
+    other.write_text("name,value\nx,1\n")
+    with pytest.raises(UserError, match="other.csv.*not an ACLED export"):
+        ingest([write_acled(tmp_path / "b.csv", [event(event_id_cnty="NEW")]), other], db)
+    assert [row["event_id_cnty"] for row in stored(db)] == ["MLI1001"]  # b.csv rolled back too
+
+
+def test_kill_mid_ingest_leaves_the_store_as_it_was(tmp_path, db):
+    """A kill -9 between two files of one ingest: the first file must not be half-committed."""
+    ingest([write_acled(tmp_path / "base.csv", [event()])], db)
+    before = stored(db)
+    big = write_acled(tmp_path / "big.csv",
+                      [event(event_id_cnty=f"BIG{i}", notes="x " * 200) for i in range(150_000)])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sahelsim", "ingest", str(big), str(big), "--db", str(db)],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
+    deadline = time.monotonic() + 120
+    for line in process.stderr:
+        if "file 2/2" in line or time.monotonic() > deadline:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert stored(db) == before
