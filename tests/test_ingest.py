@@ -215,7 +215,7 @@ def test_kill_mid_ingest_leaves_the_store_as_it_was(tmp_path, db):
     big = write_acled(tmp_path / "big.csv",
                       [event(event_id_cnty=f"BIG{i}", notes="x " * 200) for i in range(150_000)])
     process = subprocess.Popen(
-        [sys.executable, "-m", "sahelsim", "ingest", str(big), str(big), "--db", str(db)],
+        [sys.executable, "-m", "sahelsim", "ingest", str(big), str(big), "--db", str(db), "-v"],
         stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
     deadline = time.monotonic() + 120
     for line in process.stderr:

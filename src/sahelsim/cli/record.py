@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from datetime import datetime
 from importlib import resources
@@ -41,16 +40,21 @@ def _filter(country: list[str], since: datetime | None, until: datetime | None, 
                        until=until.date() if until else None, actor=actor, drone_only=drone_only)
 
 
-def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool) -> IngestSummary:
-    """Ingest with a live line per file (on stderr), since a million-row file takes seconds."""
+VerboseOption = typer.Option(False, "--verbose", "-v", help="Log each file as it starts (stderr).")
+
+
+def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool,
+                verbose: bool = False) -> IngestSummary:
+    """Ingest with a live line per file on a terminal, since a million-row file takes seconds."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, disable=quiet) as progress:
+                  console=console, disable=quiet or not console.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(paths))
 
         def advance(file: str, index: int, count: int) -> None:
             progress.update(task, completed=index - 1, description=f"file {index}/{count}: {file}")
-            if not sys.stderr.isatty():
-                console.print(f"ingesting file {index}/{count}: {file}", highlight=False)
+            if verbose:
+                progress.console.print(f"ingesting file {index}/{count}: {file}", highlight=False,
+                                       soft_wrap=True)
 
         summary = ingest(paths, db, deletions=deletions, progress=advance)
         progress.update(task, completed=len(paths), description="done")
@@ -73,12 +77,13 @@ def ingest_command(
     paths: list[Path] = typer.Argument(None, help="ACLED CSV exports, ACLED API JSON pages, UCDP GED CSV."),
     db: Optional[Path] = DbOption,
     deletions: Optional[Path] = typer.Option(None, "--deletions", help="ACLED deletion list (CSV)."),
+    verbose: bool = VerboseOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Read event files into the store, in one transaction, every record accounted for."""
     if not paths and not deletions:
         raise typer.BadParameter("give at least one file, or --deletions")
-    summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json)
+    summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json, verbose=verbose)
     emit(summary.as_dict(), as_json, lambda: _show_summary(summary))
 
 
@@ -243,16 +248,20 @@ def trends_command(
     data = {"by": by, "rows": table.to_dict(orient="records"), "charts": [str(p) for p in written]}
 
     def render() -> None:
-        shown = Table(title=f"drone incidents by {by}")
-        for name in table.columns:
-            shown.add_column(name, justify="left" if name == by else "right")
-        for row in table.itertuples(index=False):
-            shown.add_row(*(str(value) for value in row))
-        console.print(shown)
+        _show_frame(table, f"drone incidents by {by}", by)
         if written:
             console.print(f"charts: {out}/ (open {out / 'drone-trends.html'})")
 
     emit(data, as_json, render)
+
+
+def _show_frame(frame, title: str, key: str) -> None:
+    shown = Table(title=title)
+    for name in frame.columns:
+        shown.add_column(name, justify="left" if name == key else "right")
+    for row in frame.itertuples(index=False):
+        shown.add_row(*(str(value) for value in row))
+    console.print(shown)
 
 
 @app.command("demo")
@@ -274,7 +283,7 @@ def demo_command(
 
     def render() -> None:
         _show_summary(summary)
-        console.print(yearly.to_string(index=False))
+        _show_frame(yearly, "drone incidents by year", "year")
         console.print(f"report: {out / 'drone-trends.html'}")
 
     emit(data, as_json, render)

@@ -12,11 +12,19 @@ import pandas as pd
 from sahelsim.errors import UserError
 from sahelsim.evidence.record import EventFilter
 
+# The actor who flew the drone: of the event's two sides, the one matching the tagged operator
+# (ACLED's inter codes 1 and 8 are state and external forces). "By actor" means this actor, so a US
+# drone over an IS Sahel ambush counts for the US, not for the group coded as actor1.
+_STATE_SIDE = "coalesce(inter1, 0) IN (1, 8)"
+DRONE_ACTOR = (
+    "CASE WHEN (drone_operator = 'state') = (" + _STATE_SIDE + ") OR drone_operator = 'unknown' "
+    "THEN coalesce(actor1_key, actor1) ELSE coalesce(actor2_key, actor2, actor1_key, actor1) END")
+
 # What `--by` can group drone events by, and the SQL of each grouping.
 GROUPINGS: dict[str, str] = {
     "year": "CAST(year AS VARCHAR)",
     "month": "strftime(date_trunc('month', event_date), '%Y-%m')",
-    "actor": "coalesce(actor1_key, actor1, 'unknown')",
+    "actor": f"coalesce({DRONE_ACTOR}, 'unknown')",
     "country": "coalesce(country, 'unknown')",
     "admin1": "coalesce(country, '?') || ' / ' || coalesce(admin1, 'unknown')",
     "role": "coalesce(drone_role, 'unknown')",
@@ -38,7 +46,7 @@ def drone_trends(con: duckdb.DuckDBPyConnection, by: str, where: EventFilter = E
                    count(*) FILTER (drone_role = 'intercepted') AS intercepted,
                    count(*) FILTER (drone_operator = 'nonstate') AS nonstate,
                    count(*) FILTER (drone_operator = 'state') AS state,
-                   coalesce(sum(fatalities), 0) AS fatalities,
+                   CAST(coalesce(sum(fatalities), 0) AS BIGINT) AS fatalities,
                    round(count(*) FILTER (drone_role = 'strike') / count(*), 3) AS strike_share
             FROM events WHERE drone AND {condition}
             GROUP BY ALL ORDER BY {"1" if by in ("year", "month") else "incidents DESC, 1"}""",
@@ -66,7 +74,7 @@ def groups_per_year(con: duckdb.DuckDBPyConnection, where: EventFilter = EventFi
     """How many distinct armed (non-state) groups used drones each year: the spread of the capability."""
     condition, params = where.where()
     return con.execute(
-        f"""SELECT year, count(DISTINCT coalesce(actor1_key, actor1)) AS armed_groups
+        f"""SELECT year, count(DISTINCT {DRONE_ACTOR}) AS armed_groups
             FROM events WHERE drone AND drone_operator = 'nonstate' AND {condition}
             GROUP BY year ORDER BY year""",
         params).df()

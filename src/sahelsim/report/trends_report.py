@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import plotly.express as px  # noqa: E402
 from plotly.io import to_html  # noqa: E402
 
@@ -76,6 +77,7 @@ def _png(chart: Chart, path: Path) -> Path:
         axes.plot(data[chart.x].astype(str), data[chart.y], marker="o")
     else:
         axes.bar(data[chart.x].astype(str), data[chart.y])
+    axes.yaxis.set_major_locator(MaxNLocator(integer=chart.kind == "bar"))
     axes.set_title(chart.title)
     axes.set_ylabel(chart.y.replace("_", " "))
     axes.tick_params(axis="x", labelrotation=45, labelsize=8)
