@@ -40,6 +40,8 @@ def test_user_mistakes_are_one_line_and_exit_2(sahelsim, tmp_path, db):
     for args in (["ingest", tmp_path / "missing.csv", "--db", db],
                  ["ingest", not_export, "--db", db],
                  ["drones", "trends", "--by", "colour", "--db", db],
+                 ["drones", "trends", "--since", "2020-13-01", "--db", db],
+                 ["ingest"],
                  ["events", "--db", tmp_path / "nothing-here.duckdb"]):
         result = sahelsim(*args)
         assert result.code == 2, (args, result.stderr)

@@ -50,18 +50,18 @@ def _register_commands() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: run the app and turn user errors into one line and exit code 2."""
+    """Console-script entry point: user errors become one line on stderr and exit code 2."""
     _register_commands()
     try:
         app(standalone_mode=False)
     except UserError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as error:  # click's usage errors carry their own exit code
-        import click
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+        _fail(str(error), 2)
+    except typer.TyperException as error:  # bad options or arguments: the parser's user errors
+        _fail(error.format_message().replace("\n", " "), error.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    sys.exit(code)
