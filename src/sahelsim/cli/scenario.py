@@ -1,0 +1,175 @@
+"""`sahelsim scenario …`: list, show, validate, run and compare scenarios of the simulator."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sahelsim.cli import JsonOption, app, console, emit
+from sahelsim.errors import UserError
+from sahelsim.runtime.executors import default_workers
+from sahelsim.sim import engine
+from sahelsim.sim.charts import write_charts
+from sahelsim.sim.scenario import list_library, load_scenario, validate_file
+
+scenario_app = typer.Typer(help="Documented drone-threat scenarios: compare defences by simulation.",
+                           no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+RunsOption = typer.Option(None, "--runs", "-n", min=1,
+                          help="Replications (default 10,000; with --precision, the most to run).")
+SeedOption = typer.Option(0, "--seed", "-s", help="Seed: the same seed gives the same table.")
+WorkersOption = typer.Option(None, "--workers", min=1, help="Worker processes (default: all CPUs).")
+ChunkOption = typer.Option(engine.DEFAULT_CHUNK, "--chunk-size", min=1,
+                           help="Replications per chunk (memory only; results do not depend on it).")
+DEFAULT_RUNS, PRECISION_CAP = 10_000, 10_000_000
+HEADLINE = ("leakers", "assets_damaged", "assets_destroyed", "casualties_expected", "isr_quality",
+            "defender_losses", "attacker_losses", "defender_cost_usd", "attacker_cost_usd")
+
+
+def _workers(asked: int | None, runs: int, chunk_size: int) -> int:
+    return asked or min(default_workers(), math.ceil(runs / chunk_size))
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=console, transient=True)
+
+
+@scenario_app.command("list")
+def list_command(as_json: bool = JsonOption) -> None:
+    """The bundled scenarios, each drawn from documented incidents."""
+    rows = []
+    for name in list_library():
+        scenario = load_scenario(name)
+        rows.append({"name": name, "title": scenario.title, "variants": scenario.variants,
+                     "incidents": len(scenario.sources.incidents)})
+
+    def render() -> None:
+        table = Table(title="scenarios (run one with `sahelsim scenario run NAME[@VARIANT]`)")
+        for column in ("name", "title", "variants"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["name"], row["title"], ", ".join(row["variants"]))
+        console.print(table)
+
+    emit(rows, as_json, render)
+
+
+@scenario_app.command("show")
+def show_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml file."),
+                 as_json: bool = JsonOption) -> None:
+    """A scenario in full: site, threat, defence, variants and the sources it is drawn from."""
+    scenario = load_scenario(name)
+    data = scenario.model_dump(mode="json", by_alias=True)
+
+    def render() -> None:
+        console.print(f"[bold]{scenario.label}[/bold]: {scenario.title}")
+        console.print(" ".join(scenario.description.split()), highlight=False)
+        console.print(f"\nvariants: {', '.join(scenario.variants)}")
+        console.print("\n[bold]incidents[/bold]")
+        for incident in scenario.sources.incidents:
+            console.print(f"  • {incident}", highlight=False)
+        for section in ("site", "threat", "defence"):
+            console.print(f"\n[bold]{section}[/bold]")
+            console.print_json(json.dumps(data[section]))
+
+    emit(data, as_json, render)
+
+
+@scenario_app.command("validate")
+def validate_command(file: Path = typer.Argument(..., help="A scenario TOML file."),
+                     as_json: bool = JsonOption) -> None:
+    """Check a scenario file and every variant in it; a mistake is one line naming the field."""
+    scenarios = validate_file(file)
+    data = {"file": str(file), "valid": True, "name": scenarios[0].name,
+            "variants": scenarios[0].variants}
+    emit(data, as_json, lambda: console.print(
+        f"[green]ok[/green] {file}: {data['name']} (variants: {', '.join(data['variants'])})"))
+
+
+def _headline_table(summary: dict) -> Table:
+    table = Table(title=f"{summary['scenario']}: {summary['runs']:,} replications, seed {summary['seed']}")
+    for column in ("outcome", "mean / share", "95% interval"):
+        table.add_column(column, justify="right" if column != "outcome" else "left")
+    for name in HEADLINE:
+        m = summary["means"][name]
+        table.add_row(name, f"{m['mean']:.3f}", f"[{m['ci95'][0]:.3f}, {m['ci95'][1]:.3f}]")
+    for name, p in summary["proportions"].items():
+        table.add_row(f"P({name})", f"{p['p']:.3f}", f"[{p['ci95'][0]:.3f}, {p['ci95'][1]:.3f}]")
+    return table
+
+
+@scenario_app.command("run")
+def run_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml file."),
+                runs: int | None = RunsOption, seed: int = SeedOption,
+                out: Path | None = typer.Option(None, "--out", help="Output folder "
+                                                   "(default ./runs/NAME-SEED)."),
+                precision: float | None = typer.Option(
+                    None, "--precision", min=0.0, help="Stop once every proportion's 95% "
+                    "half-width is at most this."),
+                workers: int | None = WorkersOption, chunk_size: int = ChunkOption,
+                as_json: bool = JsonOption) -> None:
+    """Simulate a scenario: replications.parquet, summary.json and charts in the output folder."""
+    scenario = load_scenario(name)
+    total = runs or (PRECISION_CAP if precision is not None else DEFAULT_RUNS)
+    out = out or Path("runs") / f"{scenario.label.replace('@', '.')}-{seed}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create the output folder: {error}", file=str(out)) from None
+    with _progress() as bar:
+        task = bar.add_task(scenario.label, total=total)
+        result = engine.run(scenario, total, seed, chunk_size=chunk_size, keep_table=False,
+                            workers=_workers(workers, total, chunk_size),
+                            progress=lambda done, _: bar.update(task, completed=done),
+                            parquet_path=out / "replications.parquet", precision=precision)
+    summary = result.summary
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str), "utf-8")
+    charts = write_charts(summary, out, scenario.label)
+    data = {"scenario": scenario.label, "runs": result.runs, "seed": seed, "out": str(out),
+            "files": [str(out / "replications.parquet"), str(out / "summary.json"),
+                      *map(str, charts)],
+            "summary": {key: summary[key] for key in ("means", "proportions", "defeats_by_layer",
+                                                      "cost_exchange_ratio")}}
+
+    def render() -> None:
+        console.print(_headline_table(summary))
+        console.print(f"written to {out}/ (replications.parquet, summary.json, charts)")
+
+    emit(data, as_json, render)
+
+
+@scenario_app.command("compare")
+def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml file."),
+                    second: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml file."),
+                    runs: int | None = RunsOption, seed: int = SeedOption,
+                    workers: int | None = WorkersOption, chunk_size: int = ChunkOption,
+                    as_json: bool = JsonOption) -> None:
+    """Difference SECOND − FIRST under common random numbers, with its 95% interval."""
+    a, b = load_scenario(first), load_scenario(second)
+    total = runs or DEFAULT_RUNS
+    with _progress() as bar:
+        task = bar.add_task(f"{a.label} vs {b.label}", total=total)
+        result = engine.compare(a, b, total, seed, chunk_size=chunk_size,
+                                workers=_workers(workers, total, chunk_size),
+                                progress=lambda done, _: bar.update(task, completed=done))
+
+    def render() -> None:
+        table = Table(title=f"{b.label} − {a.label}: {total:,} paired replications, seed {seed}")
+        for column in ("outcome", a.label, b.label, "difference", "95% interval"):
+            table.add_column(column, justify="left" if column == "outcome" else "right")
+        for name, m in result["metrics"].items():
+            table.add_row(name, f"{m['first']:.3f}", f"{m['second']:.3f}", f"{m['difference']:+.3f}",
+                          f"[{m['ci95'][0]:+.3f}, {m['ci95'][1]:+.3f}]")
+        console.print(table)
+        if not result["same_threat"]:
+            console.print("[yellow]note:[/yellow] the two scenarios face different threats; "
+                          "this compares scenarios, not only defences")
+
+    emit(result, as_json, render)

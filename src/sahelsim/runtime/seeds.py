@@ -1,0 +1,105 @@
+"""Random streams laid out by replication index, so results never depend on chunking or workers.
+
+Replications are grouped in fixed blocks of `BLOCK` consecutive indices. Block `b` of a run seeded
+with `seed` owns the generators `SeedSequence(seed, spawn_key=(b, purpose, key))`: the same child
+`SeedSequence(seed).spawn(...)` would give, addressed directly so no worker has to spawn the others.
+A chunk of replications [start, stop) draws each block's arrays whole and keeps its slice, so the
+numbers of replication i are the same whatever chunk or worker computes it.
+
+Purposes (MODEL.md §7): threat draws, detection, engagement, effects and assault each have their own
+stream, and every effector has its own engagement stream keyed by a hash of its name. Changing the
+defence therefore leaves the threat's numbers untouched: common random numbers for comparisons.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from enum import IntEnum
+
+import numpy as np
+
+BLOCK = 1024
+
+
+class Purpose(IntEnum):
+    """One independent stream per kind of randomness (MODEL.md §7)."""
+
+    THREAT = 0
+    DETECTION = 1
+    ENGAGEMENT = 2
+    EFFECTS = 3
+    ASSAULT = 4
+
+
+def name_key(name: str) -> int:
+    """A stable integer for a named object (an effector), so its stream follows its name, not its place."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+Draw = Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
+
+
+class ChunkStreams:
+    """The random numbers of replications [start, stop) of one run.
+
+    Each call such as `uniform(Purpose.THREAT, (d,))` returns an array shaped (stop - start, d) and
+    advances the per-block generators of that stream, so successive calls continue the same stream.
+    """
+
+    def __init__(self, seed: int, start: int, stop: int) -> None:
+        if not 0 <= start < stop:
+            raise ValueError(f"empty or negative replication range [{start}, {stop})")
+        self.seed, self.start, self.stop = seed, start, stop
+        self._generators: dict[tuple[int, int, int], np.random.Generator] = {}
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    def _generator(self, block: int, purpose: Purpose, key: int) -> np.random.Generator:
+        address = (block, int(purpose), key)
+        if address not in self._generators:
+            sequence = np.random.SeedSequence(self.seed, spawn_key=address)
+            self._generators[address] = np.random.Generator(np.random.PCG64(sequence))
+        return self._generators[address]
+
+    def draw(self, purpose: Purpose, shape: tuple[int, ...], draw: Draw, key: int = 0) -> np.ndarray:
+        """Draw `draw(generator, (BLOCK, *shape))` for every block touched and keep this chunk's rows."""
+        first, last = self.start // BLOCK, (self.stop - 1) // BLOCK
+        parts = []
+        for block in range(first, last + 1):
+            values = draw(self._generator(block, purpose, key), (BLOCK, *shape))
+            lo = max(self.start - block * BLOCK, 0)
+            hi = min(self.stop - block * BLOCK, BLOCK)
+            parts.append(values[lo:hi])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def uniform(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
+        return self.draw(purpose, shape, _uniform, key)
+
+    def exponential(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
+        return self.draw(purpose, shape, _exponential, key)
+
+    def normal(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
+        return self.draw(purpose, shape, _normal, key)
+
+    def normal32(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
+        """Single-precision normals: half the cost, for noise where precision does not matter."""
+        return self.draw(purpose, shape, _normal32, key)
+
+
+def _uniform(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return generator.random(shape)
+
+
+def _exponential(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return generator.standard_exponential(shape)
+
+
+def _normal(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return generator.standard_normal(shape)
+
+
+def _normal32(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return generator.standard_normal(shape, dtype=np.float32)

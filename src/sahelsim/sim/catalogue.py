@@ -1,0 +1,118 @@
+"""Catalogues of threat platforms and of defences, read from `catalogue/*.toml`.
+
+Every figure there carries its source (a spec sheet, a report from FACTS.md, or "assumption") and
+uncertain ones a range; see `sources.py`. Scenario files name entries by key (`platform =
+"mavic_3"`, `type = "drone_radar"`) and may override single figures.
+
+Platform classes are the granularity of the model: kill probabilities and casualty rates are given
+per class, never per variant of a weapon.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sahelsim.sim.sources import Figure, strip_figures
+
+PlatformClass = Literal["quadcopter", "enterprise_quadcopter", "fpv", "fixed_wing"]
+PLATFORM_CLASSES: tuple[str, ...] = PlatformClass.__args__  # type: ignore[attr-defined]
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """Base for every spec: unknown keys are errors, values are immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Platform(Strict):
+    """A threat platform as published by its maker, plus abstract effect figures per delivery."""
+
+    name: str
+    platform_class: PlatformClass = Field(alias="class")
+    speed_mps: Positive
+    endurance_s: Positive
+    rcs_m2: Positive
+    emits: bool = Field(description="flies on a radio control link an RF detector can hear")
+    autonomy_share: Probability = Field(description="share of sorties a jammer cannot touch")
+    unit_cost_usd: NonNegative
+    expendable: bool = Field(description="one-way: lost when it delivers (FPV)")
+    p_damage: Probability = Field(description="chance one delivery damages one unsheltered asset")
+    p_destroy: Probability = Field(description="chance a damaged asset is destroyed")
+    p_casualty: Probability = Field(description="chance one delivery hurts one exposed person")
+
+
+Shape = Literal["fourth_power", "logistic", "constant"]
+
+
+class SensorType(Strict):
+    """A sensor family: detection hazard against range (MODEL.md §2) and what degrades it."""
+
+    name: str
+    kind: Literal["radar", "rf", "eo_ir", "acoustic", "observer"]
+    range_m: Positive = Field(description="range against the reference target (radar: rcs_ref_m2)")
+    rcs_ref_m2: Positive = 0.01
+    rate_per_s: Positive = Field(description="detection hazard at close range")
+    shape: Shape
+    night_factor: Probability = 1.0
+    low_altitude_factor: Probability = 1.0
+    noise_factor: Probability = 1.0
+    acquisition_usd: NonNegative = 0.0
+    lifetime_days: Positive = 3650.0
+
+
+class EffectorType(Strict):
+    """A family of means to defeat a drone: where it reaches, how long one engagement takes, how well."""
+
+    name: str
+    kind: Literal["jammer", "gun", "interceptor"]
+    range_min_m: NonNegative = 0.0
+    range_max_m: Positive
+    engage_s: Positive = Field(description="time one engagement (a burst, a jamming attempt) takes")
+    p_kill: dict[PlatformClass, Probability]
+    cost_per_engagement_usd: NonNegative = 0.0
+    acquisition_usd: NonNegative = 0.0
+    lifetime_days: Positive = 3650.0
+
+
+class DefenceCatalogue(Strict):
+    sensors: dict[str, SensorType]
+    effectors: dict[str, EffectorType]
+
+
+class Catalogue(Strict):
+    """Both catalogues and the source of every figure in them (path -> Figure)."""
+
+    platforms: dict[str, Platform]
+    sensors: dict[str, SensorType]
+    effectors: dict[str, EffectorType]
+    figures: dict[str, Figure]
+
+
+def _read(name: str) -> tuple[dict, dict[str, Figure]]:
+    text = resources.files("sahelsim.sim").joinpath("catalogue", name).read_text("utf-8")
+    return strip_figures(tomllib.loads(text))
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The bundled catalogues, validated once per process. A broken bundled file is a bug: it raises."""
+    platforms, platform_figures = _read("platforms.toml")
+    defences, defence_figures = _read("defences.toml")
+    try:
+        checked = DefenceCatalogue.model_validate(defences)
+        return Catalogue(
+            platforms={key: Platform.model_validate(entry) for key, entry in platforms.items()},
+            sensors=checked.sensors, effectors=checked.effectors,
+            figures={**{f"platforms.{k}": v for k, v in platform_figures.items()},
+                     **{f"defences.{k}": v for k, v in defence_figures.items()}})
+    except ValidationError as error:  # pragma: no cover - guarded by the catalogue tests
+        raise RuntimeError(f"bundled catalogue is invalid: {error}") from error

@@ -1,0 +1,412 @@
+"""The Monte Carlo engine: a scenario compiled to arrays, simulated chunk by chunk over replications.
+
+Public API (used by the CLI, the analysis layer and `benchmarks/`):
+
+    scenario = load_scenario("post-assault")             # sahelsim.sim.scenario
+    result = run(scenario, runs=100_000, seed=7)          # RunResult
+    result.table                                          # pyarrow.Table, one row per replication
+    result.summary                                        # dict: means, 95% intervals, convergence
+    compare(a, b, runs, seed)                             # paired difference under common random numbers
+
+    plan = compile_plan(scenario)                         # the hot path, for benchmarks:
+    columns = simulate_chunk(plan, seed, start, stop)     # dict[str, np.ndarray] for reps [start, stop)
+
+`run` splits replications into chunks of `chunk_size`; each chunk is simulated with arrays shaped
+(replications × sorties) and its rows are folded into running summaries, optionally kept or written
+to Parquet as they come, so memory stays bounded however many replications are asked for. Random
+numbers are laid out by replication index (`sahelsim.runtime.seeds`): the same seed gives the same
+table for any chunk size or number of worker processes.
+
+One replication, in order (MODEL.md): launch times → detection times from the fused hazard →
+alert after the command delay → engagements in arrival order → what leaks delivers (assets,
+casualties) → ISR quality → ground assault → costs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sahelsim.runtime.executors import map_ordered
+from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
+from sahelsim.sim import assault as assault_model
+from sahelsim.sim import isr
+from sahelsim.sim.catalogue import load_catalogue
+from sahelsim.sim.costs import attacker_cost, defender_cost
+from sahelsim.sim.effectors import EffectorPlan, engage, tries_needed
+from sahelsim.sim.effects import AssetPlan, PeoplePlan, asset_losses, casualties
+from sahelsim.sim.outcomes import Accumulator, PairedAccumulator
+from sahelsim.sim.scenario import Scenario
+from sahelsim.sim.sensors import HazardTable, resolve, tabulate
+from sahelsim.sim.tracks import Track
+
+DEFAULT_CHUNK = 16_384
+STEPS_PER_DRAW = 16
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario reduced to the arrays the engine needs; small and picklable for worker processes."""
+
+    label: str
+    group_of: np.ndarray  # (D,) sortie group of each sortie
+    tables: list[HazardTable]  # fused cumulative hazard per group
+    launch_start_s: np.ndarray  # (D,)
+    launch_spread_s: np.ndarray  # (D,)
+    arrival_s: np.ndarray  # (D,) launch to the perimeter (or closest approach)
+    delivery_s: np.ndarray  # (D,) launch to delivery; +inf for ISR
+    is_strike: np.ndarray  # (D,)
+    delay_median_s: float
+    delay_sigma: float
+    effectors: list[EffectorPlan]
+    assets: AssetPlan
+    people: PeoplePlan
+    isr: isr.IsrPlan
+    isr_success_quality: float
+    assault: assault_model.AssaultPlan | None
+    garrison: int
+    amortised_usd: float
+    expendable: np.ndarray  # (D,)
+    unit_cost_usd: np.ndarray  # (D,)
+
+    @property
+    def sorties(self) -> int:
+        return len(self.group_of)
+
+
+# --- compiling a scenario --------------------------------------------------------------------
+
+def _tracks(scenario: Scenario) -> list[Track]:
+    catalogue = load_catalogue()
+    tracks = []
+    for sortie in scenario.threat.sorties:
+        platform = catalogue.platforms[sortie.platform]
+        if sortie.role == "strike":
+            tracks.append(Track(sortie.start_range_m, platform.speed_mps))
+            continue
+        transit = (sortie.start_range_m - sortie.standoff_m) / platform.speed_mps
+        dwell = max(platform.endurance_s - 2 * transit, 0.0)
+        if sortie.dwell_s is not None:
+            dwell = min(dwell, sortie.dwell_s)
+        tracks.append(Track(sortie.start_range_m, platform.speed_mps, sortie.standoff_m, dwell))
+    return tracks
+
+
+def _hazard_tables(scenario: Scenario, tracks: list[Track]) -> list[HazardTable]:
+    catalogue, site = load_catalogue(), scenario.site
+    tables = []
+    for sortie, track in zip(scenario.threat.sorties, tracks, strict=True):
+        platform = catalogue.platforms[sortie.platform]
+        emits = platform.emits if sortie.emits is None else sortie.emits
+        sensors = [resolve(catalogue.sensors[spec.type], platform, emits=emits, night=site.night,
+                           noisy=site.noisy, low_altitude=sortie.low_altitude,
+                           range_m=spec.range_m, rate_per_s=spec.rate_per_s, shape=spec.shape)
+                   for spec in scenario.defence.sensors]
+        tables.append(tabulate(track, sensors))
+    return tables
+
+
+def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) -> list[EffectorPlan]:
+    catalogue = load_catalogue()
+    platforms = [catalogue.platforms[s.platform] for s in scenario.threat.sorties]
+    plans = []
+    for spec in scenario.defence.effectors:
+        kind = catalogue.effectors[spec.type]
+        r_min = kind.range_min_m if spec.range_min_m is None else spec.range_min_m
+        r_max = kind.range_max_m if spec.range_max_m is None else spec.range_max_m
+        windows = np.array([track.window(r_min, r_max) for track in tracks]).reshape(-1, 2)
+        p_kill = np.array([
+            (kind.p_kill.get(p.platform_class, 0.0) if spec.p_kill is None else spec.p_kill)
+            * ((1.0 - p.autonomy_share) if kind.kind == "jammer" else 1.0)
+            for p in platforms])
+        plans.append(EffectorPlan(
+            name=spec.name, stream_key=name_key(spec.name),
+            engage_s=kind.engage_s if spec.engage_s is None else spec.engage_s,
+            cost_per_engagement_usd=kind.cost_per_engagement_usd,
+            window_in_s=windows[group_of, 0], window_out_s=windows[group_of, 1],
+            p_kill=p_kill[group_of] if len(p_kill) else p_kill))
+    return plans
+
+
+def _per_sortie(values: list, group_of: np.ndarray, dtype: type = float) -> np.ndarray:
+    """Spread one value per sortie group to one per sortie."""
+    return np.array(values, dtype=dtype)[group_of]
+
+
+def _asset_plan(scenario: Scenario, group_of: np.ndarray) -> AssetPlan:
+    catalogue, passive = load_catalogue(), scenario.defence.passive
+    index = {asset.name: i for i, asset in enumerate(scenario.site.assets)}
+    target, reach, p_hit, p_destroy = [], [], [], []
+    for sortie in scenario.threat.sorties:
+        platform = catalogue.platforms[sortie.platform]
+        asset = scenario.site.assets[index[sortie.target]] if sortie.target in index else None
+        hit = sortie.role == "strike" and asset is not None
+        target.append(index[asset.name] if hit else -1)
+        reach.append(passive.dispersion.get(asset.name, asset.reach) if hit else 0)
+        p_hit.append(platform.p_damage * (1 - passive.shelters.get(asset.name, 0.0)) if hit else 0.0)
+        p_destroy.append(platform.p_destroy)
+    return AssetPlan(target=_per_sortie(target, group_of, int), reach=_per_sortie(reach, group_of, int),
+                     p_hit=_per_sortie(p_hit, group_of), p_destroy=_per_sortie(p_destroy, group_of),
+                     asset_counts=np.array([a.count for a in scenario.site.assets], dtype=int))
+
+
+def _assault_plan(scenario: Scenario) -> assault_model.AssaultPlan | None:
+    spec, defence = scenario.threat.assault, scenario.defence
+    if spec is None or defence.ground is None:
+        return None
+    qrf, air = defence.qrf, defence.air_support
+    air_arrival_min = np.inf if air is None else (air.call_delay_s + air.arrival_s) / 60
+    return assault_model.AssaultPlan(
+        attackers=spec.attackers, alpha_per_min=spec.alpha_per_min,
+        beta_per_min=defence.ground.beta_per_min, attacker_break=spec.break_fraction,
+        defender_break=defence.ground.break_fraction,
+        probability_without_isr=spec.probability_without_isr,
+        probability_with_isr=spec.probability_with_isr, isr_gain=spec.isr_gain,
+        surprise_factor=spec.surprise_factor, surprise_min=spec.surprise_min,
+        max_minutes=spec.max_minutes,
+        qrf_size=0 if qrf is None else qrf.size,
+        qrf_arrival_min=np.inf if qrf is None else (qrf.call_delay_s + qrf.travel_s) / 60,
+        air_fire_per_min=air.fire_per_min if air is not None and air.armed else 0.0,
+        air_fire_from_min=(air_arrival_min + air.authorisation_s / 60) if air is not None else np.inf,
+        warned=air is not None and air_arrival_min <= 0)
+
+
+def _amortised_usd(scenario: Scenario) -> float:
+    catalogue = load_catalogue()
+    items = [catalogue.sensors[s.type] for s in scenario.defence.sensors]
+    items += [catalogue.effectors[e.type] for e in scenario.defence.effectors]
+    return scenario.defence.days_amortised * sum(i.acquisition_usd / i.lifetime_days for i in items)
+
+
+def compile_plan(scenario: Scenario) -> Plan:
+    """Resolve catalogue entries, tracks and hazard tables once; the chunks only draw and combine."""
+    catalogue, site, passive = load_catalogue(), scenario.site, scenario.defence.passive
+    sorties = scenario.threat.sorties
+    group_of = np.repeat(np.arange(len(sorties)), [s.count for s in sorties]).astype(int)
+    tracks = _tracks(scenario)
+    platforms = [catalogue.platforms[s.platform] for s in sorties]
+
+    def per_sortie(values: list, dtype: type = float) -> np.ndarray:
+        return _per_sortie(values, group_of, dtype)
+
+    is_strike = per_sortie([s.role == "strike" for s in sorties], bool)
+    find_s = site.find_time_s / (1 - passive.route_variation) if site.kind == "convoy" else 0.0
+    return Plan(
+        label=scenario.label, group_of=group_of, tables=_hazard_tables(scenario, tracks),
+        launch_start_s=per_sortie([s.launch_window_s[0] for s in sorties]),
+        launch_spread_s=per_sortie([s.launch_window_s[1] - s.launch_window_s[0] for s in sorties]),
+        arrival_s=per_sortie([t.time_to(site.perimeter_m) for t in tracks]),
+        delivery_s=per_sortie([t.end_s if s.role == "strike" else np.inf
+                               for s, t in zip(sorties, tracks, strict=True)]),
+        is_strike=is_strike,
+        delay_median_s=scenario.defence.command_delay.median_s,
+        delay_sigma=scenario.defence.command_delay.sigma,
+        effectors=_effector_plans(scenario, tracks, group_of),
+        assets=_asset_plan(scenario, group_of),
+        people=PeoplePlan(exposed_per_delivery=site.exposed_per_delivery,
+                          p_casualty=per_sortie([p.p_casualty for p in platforms]),
+                          is_strike=is_strike,
+                          warning=passive.warning, cover_share=passive.cover_share,
+                          cover_time_s=passive.cover_time_s, personnel=site.personnel),
+        isr=isr.IsrPlan(is_isr=per_sortie([s.role == "isr" for s in sorties], bool),
+                        on_station_s=per_sortie([t.arrive_s for t in tracks]),
+                        off_station_s=per_sortie([t.end_s for t in tracks]),
+                        dwell_needed_s=per_sortie([s.dwell_needed_s for s in sorties]),
+                        camouflage=passive.camouflage, mean_find_s=find_s),
+        isr_success_quality=scenario.threat.isr_success_quality,
+        assault=_assault_plan(scenario), garrison=site.personnel,
+        amortised_usd=_amortised_usd(scenario),
+        expendable=per_sortie([p.expendable for p in platforms], bool),
+        unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]))
+
+
+# --- one chunk ---------------------------------------------------------------------------------
+
+def _detection_times(plan: Plan, exp_draws: np.ndarray) -> np.ndarray:
+    """Time since launch of each sortie's first detection (+inf: never), group by group."""
+    times = np.empty_like(exp_draws)
+    for group, table in enumerate(plan.tables):
+        cols = plan.group_of == group
+        times[:, cols] = table.detection_times(exp_draws[:, cols])
+    return times
+
+
+def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
+    """Simulate replications [start, stop) of a run seeded `seed`; one array per output column."""
+    streams = ChunkStreams(seed, start, stop)
+    d = plan.sorties
+    # threat: when each sortie launches and, against a convoy, how long it needs to find it
+    launch = plan.launch_start_s + plan.launch_spread_s * streams.uniform(Purpose.THREAT, (d,))
+    find = streams.exponential(Purpose.THREAT, (d,))
+    # detection and alert
+    detected_at = launch + _detection_times(plan, streams.exponential(Purpose.DETECTION, (d,)))
+    delay = plan.delay_median_s * np.exp(plan.delay_sigma * streams.normal(Purpose.ENGAGEMENT, (d,)))
+    alert = detected_at + delay
+    # engagement in order of arrival at the perimeter
+    order = np.argsort(launch + plan.arrival_s, axis=1, kind="stable")
+    tries = [tries_needed(streams.uniform(Purpose.ENGAGEMENT, (d,), key=e.stream_key), e.p_kill)
+             for e in plan.effectors]
+    fight = engage(order, launch, alert, plan.effectors, tries)
+    defeated = np.isfinite(fight.defeat_time)
+    delivered = plan.is_strike & ~defeated
+    # effects of what got through
+    damaged, destroyed = asset_losses(plan.assets, delivered, streams.uniform(Purpose.EFFECTS, (d,)),
+                                      streams.uniform(Purpose.EFFECTS, (d,)))
+    first_alert = alert.min(axis=1, initial=np.inf)
+    expected_cas, drawn_cas = casualties(plan.people, delivered, launch + plan.delivery_s, first_alert,
+                                         streams.uniform(Purpose.EFFECTS, (d,)))
+    quality = isr.quality(plan.isr, launch, fight.defeat_time, find)
+    return {
+        "replication": np.arange(start, stop, dtype=np.int64),
+        "first_detection_s": _first_detection(launch, detected_at),
+        "detected": np.isfinite(detected_at).sum(axis=1),
+        "defeated": defeated.sum(axis=1),
+        **{f"defeated_by_{e.name}": (fight.defeated_by == j).sum(axis=1)
+           for j, e in enumerate(plan.effectors)},
+        "leakers": delivered.sum(axis=1),
+        "assets_damaged": damaged,
+        "assets_destroyed": destroyed,
+        "casualties_expected": expected_cas,
+        "casualties": drawn_cas,
+        "isr_quality": quality,
+        "isr_success": plan.isr.is_isr.any() & (quality >= plan.isr_success_quality),
+        **_assault_columns(plan, streams, drawn_cas, quality),
+        "defender_cost_usd": defender_cost(plan.amortised_usd, fight.shots,
+                                           np.array([e.cost_per_engagement_usd for e in plan.effectors])),
+        "attacker_cost_usd": attacker_cost(defeated, delivered, plan.expendable, plan.unit_cost_usd),
+    }
+
+
+def _first_detection(launch: np.ndarray, detected_at: np.ndarray) -> np.ndarray:
+    """Seconds from the first launch to the first detection; NaN when nothing was detected."""
+    first = detected_at.min(axis=1, initial=np.inf) - launch.min(axis=1, initial=0.0)
+    return np.where(np.isfinite(first), first, np.nan)
+
+
+def _assault_noise(streams: ChunkStreams) -> Iterator[np.ndarray]:
+    """Standard normals for each assault step, (R, 2) per step, drawn STEPS_PER_DRAW steps at a time
+    (fewer, larger draws; the layout is fixed by step index, so chunking still changes nothing)."""
+    while True:
+        yield from streams.normal32(Purpose.ASSAULT, (STEPS_PER_DRAW, 2)).transpose(1, 0, 2)
+
+
+def _assault_columns(plan: Plan, streams: ChunkStreams, drone_casualties: np.ndarray,
+                     quality: np.ndarray) -> dict[str, np.ndarray]:
+    reps = streams.size
+    if plan.assault is None:
+        zeros = np.zeros(reps, dtype=np.int64)
+        return {"assault_outcome": np.zeros(reps, dtype=np.int8), "assault_defender_losses": zeros,
+                "defender_losses": drone_casualties, "attacker_losses": zeros}
+    occurs = streams.uniform(Purpose.ASSAULT) < assault_model.launch_probability(plan.assault, quality)
+    result = assault_model.fight(
+        plan.assault, occurs, plan.garrison - drone_casualties, plan.garrison, quality,
+        noise=functools.partial(next, _assault_noise(streams)))
+    in_assault = np.rint(result.defender_losses).astype(np.int64)
+    return {"assault_outcome": result.outcome, "assault_defender_losses": in_assault,
+            "defender_losses": drone_casualties + in_assault,
+            "attacker_losses": np.rint(result.attacker_losses).astype(np.int64)}
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    """What a run returns: the summary always, the table when kept."""
+
+    label: str
+    runs: int
+    seed: int
+    summary: dict
+    table: pa.Table | None = None
+    convergence: list[dict] = field(default_factory=list)
+
+
+def _record_batch(columns: dict[str, np.ndarray]) -> pa.RecordBatch:
+    """Rows for Arrow/Parquet; NaN (nothing detected) becomes a proper null."""
+    return pa.RecordBatch.from_arrays([pa.array(v, from_pandas=True) for v in columns.values()],
+                                      names=list(columns))
+
+
+def _chunks(runs: int, chunk_size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, runs, chunk_size):
+        yield start, min(start + chunk_size, runs)
+
+
+def _task(job: tuple[list[Plan], int, int, int]) -> list[dict[str, np.ndarray]]:
+    """One chunk for each plan (module-level so worker processes can run it)."""
+    plans, seed, start, stop = job
+    return [simulate_chunk(plan, seed, start, stop) for plan in plans]
+
+
+def _stream(plans: list[Plan], runs: int, seed: int, chunk_size: int,
+            workers: int) -> Generator[tuple[int, list[dict[str, np.ndarray]]], None, None]:
+    jobs = ((plans, seed, start, stop) for start, stop in _chunks(runs, chunk_size))
+    ends = (stop for _, stop in _chunks(runs, chunk_size))
+    yield from zip(ends, map_ordered(_task, jobs, workers=workers), strict=True)
+
+
+def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: int = DEFAULT_CHUNK,
+        keep_table: bool = True, workers: int = 1, progress: Progress | None = None,
+        parquet_path: Path | None = None, precision: float | None = None) -> RunResult:
+    """Simulate `runs` replications of `scenario` (fewer with `precision`, see below).
+
+    `keep_table=False` keeps only running summaries (memory bounded by one chunk per worker);
+    `parquet_path` streams the rows to a Parquet file as they come; `precision` stops at the first
+    chunk where every proportion's 95% Wilson half-width is at most that (`runs` is then the cap).
+    `progress(done, total)` is called after each chunk.
+    """
+    plan = compile_plan(scenario)
+    accumulator = Accumulator()
+    kept: list[pa.RecordBatch] = []
+    writer: pq.ParquetWriter | None = None
+    done = 0
+    chunks = _stream([plan], runs, seed, chunk_size, workers)
+    try:
+        for done, (columns,) in chunks:
+            accumulator.add(columns)
+            batch = _record_batch(columns)
+            if keep_table:
+                kept.append(batch)
+            if parquet_path is not None:
+                writer = writer or pq.ParquetWriter(parquet_path, batch.schema)
+                writer.write_batch(batch)
+            if progress is not None:
+                progress(done, runs)
+            if precision is not None and accumulator.max_proportion_halfwidth() <= precision:
+                break
+    finally:
+        chunks.close()  # stops the worker pool at once when --precision ends the run early
+        if writer is not None:
+            writer.close()
+    summary = accumulator.summary()
+    summary.update(scenario=scenario.label, seed=seed, runs=done,
+                   cost_exchange_ratio=accumulator.cost_exchange_ratio())
+    return RunResult(label=scenario.label, runs=done, seed=seed, summary=summary,
+                     table=pa.Table.from_batches(kept) if keep_table and kept else None,
+                     convergence=accumulator.convergence)
+
+
+def compare(first: Scenario, second: Scenario, runs: int = 10_000, seed: int = 0, *,
+            chunk_size: int = DEFAULT_CHUNK, workers: int = 1,
+            progress: Progress | None = None) -> dict:
+    """Paired comparison under common random numbers: `second` minus `first`, per metric.
+
+    Both run on the same replication indices and seed, so their threats are drawn identically and
+    the difference's interval is far narrower than the two means' intervals. `same_threat` in the
+    result says whether the two scenarios face the same threat (a comparison of defences).
+    """
+    plans = [compile_plan(first), compile_plan(second)]
+    paired = PairedAccumulator()
+    for done, (a, b) in _stream(plans, runs, seed, chunk_size, workers):
+        paired.add(a, b)
+        if progress is not None:
+            progress(done, runs)
+    return {"first": first.label, "second": second.label, "seed": seed, "runs": runs,
+            "same_threat": first.threat == second.threat, "metrics": paired.summary()}

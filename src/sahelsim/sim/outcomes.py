@@ -1,0 +1,159 @@
+"""Summaries of many replications, folded chunk by chunk in bounded memory (MODEL.md §9).
+
+Means carry normal 95% intervals (running mean and sum of squares merged by Chan's formula);
+proportions carry Wilson intervals; integer outcomes keep their full distribution as counts, from
+which quantiles come. Paired differences between two defences run on the same replications are
+summarised the same way: the mean difference and its interval, not two separate means.
+Convergence: after every chunk the interval half-widths are recorded against replications.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Z95 = 1.959963984540054
+
+# Events a planner asks the probability of, from the per-replication columns.
+PROPORTIONS = {
+    "any_detected": lambda c: c["detected"] > 0,
+    "any_leaker": lambda c: c["leakers"] > 0,
+    "any_asset_damaged": lambda c: c["assets_damaged"] > 0,
+    "any_asset_destroyed": lambda c: c["assets_destroyed"] > 0,
+    "any_casualty": lambda c: c["casualties"] > 0,
+    "isr_success": lambda c: c["isr_success"],
+    "assault": lambda c: c["assault_outcome"] > 0,
+    "repelled": lambda c: c["assault_outcome"] == 1,
+    "overrun": lambda c: c["assault_outcome"] == 2,
+}
+TRACKED = ("leakers", "assets_damaged", "casualties_expected", "defender_losses")
+
+
+def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion: sound near 0 and 1, where the normal one is not."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Moments:
+    """Count, mean and sum of squared deviations, mergeable chunk by chunk (NaN values skipped)."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            return
+        n, mean = values.size, float(values.mean())
+        m2 = float(((values - mean) ** 2).sum())
+        total = self.n + n
+        delta = mean - self.mean
+        self.mean += delta * n / total
+        self.m2 += m2 + delta * delta * self.n * n / total
+        self.n = total
+
+    @property
+    def sd(self) -> float:
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+
+    @property
+    def halfwidth(self) -> float:
+        return Z95 * self.sd / math.sqrt(self.n) if self.n > 0 else math.inf
+
+    def as_dict(self) -> dict:
+        return {"mean": self.mean, "sd": self.sd, "n": self.n,
+                "ci95": [self.mean - self.halfwidth, self.mean + self.halfwidth]}
+
+
+def _metrics(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {name: values for name, values in columns.items() if name != "replication"}
+
+
+def _quantile(counts: np.ndarray, q: float) -> int:
+    cumulative = np.cumsum(counts)
+    return int(np.searchsorted(cumulative, q * cumulative[-1]))
+
+
+@dataclass
+class Accumulator:
+    """Running summary of one run."""
+
+    moments: dict[str, Moments] = field(default_factory=dict)
+    events: dict[str, list[int]] = field(default_factory=dict)  # name -> [successes, n]
+    histograms: dict[str, np.ndarray] = field(default_factory=dict)
+    convergence: list[dict] = field(default_factory=list)
+
+    def add(self, columns: dict[str, np.ndarray]) -> None:
+        for name, values in _metrics(columns).items():
+            self.moments.setdefault(name, Moments()).add(values)
+            if np.issubdtype(values.dtype, np.integer):
+                counts = np.bincount(np.maximum(values, 0))
+                old = self.histograms.get(name, np.zeros(0, dtype=np.int64))
+                size = max(len(old), len(counts))
+                self.histograms[name] = (np.pad(old, (0, size - len(old)))
+                                         + np.pad(counts, (0, size - len(counts))))
+        for name, event in PROPORTIONS.items():
+            tally = self.events.setdefault(name, [0, 0])
+            tally[0] += int(np.count_nonzero(event(columns)))
+            tally[1] += len(columns["replication"])
+        self.convergence.append({
+            "runs": self.events["any_leaker"][1],
+            **{f"{name}_halfwidth": self.moments[name].halfwidth for name in TRACKED},
+            "proportion_halfwidth": self.max_proportion_halfwidth()})
+
+    def max_proportion_halfwidth(self) -> float:
+        widths = [(hi - lo) / 2 for lo, hi in (wilson(s, n) for s, n in self.events.values())]
+        return max(widths, default=math.inf)
+
+    def cost_exchange_ratio(self) -> float | None:
+        attacker = self.moments["attacker_cost_usd"].mean
+        return self.moments["defender_cost_usd"].mean / attacker if attacker > 0 else None
+
+    def summary(self) -> dict:
+        return {
+            "means": {name: m.as_dict() for name, m in self.moments.items()},
+            "proportions": {name: {"p": s / n if n else 0.0, "ci95": list(wilson(s, n)), "n": n}
+                            for name, (s, n) in self.events.items()},
+            "distributions": {name: {"counts": counts.tolist(), "q05": _quantile(counts, 0.05),
+                                     "q50": _quantile(counts, 0.5), "q95": _quantile(counts, 0.95)}
+                              for name, counts in self.histograms.items() if counts.sum() > 0},
+            "defeats_by_layer": {name.removeprefix("defeated_by_"): m.mean
+                                 for name, m in self.moments.items()
+                                 if name.startswith("defeated_by_")},
+            "convergence": self.convergence,
+        }
+
+
+@dataclass
+class PairedAccumulator:
+    """Differences second − first, replication by replication, for every shared metric and event."""
+
+    first: dict[str, Moments] = field(default_factory=dict)
+    second: dict[str, Moments] = field(default_factory=dict)
+    difference: dict[str, Moments] = field(default_factory=dict)
+
+    def add(self, a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+        values_a = {**_metrics(a), **{n: e(a) for n, e in PROPORTIONS.items()}}
+        values_b = {**_metrics(b), **{n: e(b) for n, e in PROPORTIONS.items()}}
+        for name in values_a.keys() & values_b.keys():
+            x, y = values_a[name].astype(float), values_b[name].astype(float)
+            self.first.setdefault(name, Moments()).add(x)
+            self.second.setdefault(name, Moments()).add(y)
+            self.difference.setdefault(name, Moments()).add(y - x)
+
+    def summary(self) -> dict:
+        return {name: {"first": self.first[name].mean, "second": self.second[name].mean,
+                       "difference": diff.mean, "ci95": diff.as_dict()["ci95"],
+                       "halfwidth": diff.halfwidth}
+                for name, diff in sorted(self.difference.items())}

@@ -1,0 +1,423 @@
+"""Scenario files: a defended site, the threat taken from documented incidents, and the defence.
+
+A scenario is a TOML file with the tables `[sources]`, `[site]`, `[threat]` and `[defence]`, plus any
+number of `[variants.NAME]`, each a patch of the `defence` table (tables merge, lists replace). The
+threat never varies between variants: comparing variants is comparing defences under the same attack,
+with common random numbers. Numbers may carry their source and range (`sources.py`).
+
+    load_scenario("post-assault")            # bundled scenario, baseline defence
+    load_scenario("post-assault@improved")   # bundled scenario, one of its variants
+    load_scenario("my/file.toml@variant")    # a file of one's own
+
+Any mistake in a file raises `UserError` naming the file, the field path and what was expected.
+Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, NoReturn
+
+from pydantic import Field, ValidationError, model_validator
+
+from sahelsim.errors import UserError
+from sahelsim.sim.catalogue import (NonNegative, Positive, Probability, Shape, Strict,
+                                    load_catalogue)
+from sahelsim.sim.sources import Figure, FigureError, join, strip_figures
+
+BASELINE = "baseline"
+MAX_REACH = 8  # the most assets one delivery can reach (dispersion lowers it)
+
+
+class Asset(Strict):
+    """Things on the site a delivery can damage (aircraft, vehicles, a helicopter, fuel trucks)."""
+
+    name: str
+    count: Annotated[int, Field(ge=0)]
+    reach: Annotated[int, Field(ge=1, le=MAX_REACH)] = Field(
+        1, description="assets within one delivery's reach as parked (dispersion lowers it)")
+    unit_value_usd: NonNegative = 0.0
+
+
+class Site(Strict):
+    """The defended site or moving asset, at the origin of every track."""
+
+    kind: Literal["air_base", "post", "convoy", "patrol", "landing_zone"]
+    name: str
+    perimeter_m: Positive = 300.0
+    personnel: Annotated[int, Field(ge=0)]
+    exposed_per_delivery: Annotated[int, Field(ge=0, le=200)] = Field(
+        0, description="people within one delivery's reach when not under cover")
+    assets: list[Asset] = []
+    night: bool = False
+    noisy: bool = False
+    find_time_s: Positive | None = Field(
+        None, description="convoy only: mean time an ISR drone needs to find it (MODEL.md §5)")
+
+    @model_validator(mode="after")
+    def _unique_assets(self) -> Site:
+        names = [asset.name for asset in self.assets]
+        if len(set(names)) != len(names):
+            raise ValueError("asset names must be unique")
+        return self
+
+
+class Sortie(Strict):
+    """A group of identical drone sorties: platform, number, launch window, role and approach."""
+
+    name: str
+    platform: str
+    count: Annotated[int, Field(ge=0, le=64)]
+    role: Literal["isr", "strike"]
+    launch_window_s: tuple[NonNegative, NonNegative] = Field(
+        (0.0, 0.0), description="launches spread uniformly over [start, end] (a Poisson process "
+        "conditioned on the count)")
+    start_range_m: Positive
+    low_altitude: bool = False
+    emits: bool | None = Field(None, description="override the platform's radio emission")
+    standoff_m: NonNegative = Field(300.0, description="ISR: loiter radius")
+    dwell_s: Positive | None = Field(None, description="ISR: planned dwell (capped by endurance)")
+    dwell_needed_s: Positive = Field(600.0, description="ISR: dwell that gives a full picture")
+    target: str = Field("personnel", description="strike: an asset name, or 'personnel'")
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> Sortie:
+        if self.launch_window_s[1] < self.launch_window_s[0]:
+            raise ValueError("launch_window_s must be [start, end] with start <= end")
+        return self
+
+
+class Assault(Strict):
+    """Ground assault after the drones (MODEL.md §6): its size and how ISR changes its odds."""
+
+    attackers: Annotated[int, Field(ge=1)]
+    alpha_per_min: Positive = Field(description="defenders hit per attacker per minute")
+    probability_without_isr: Probability = 1.0
+    probability_with_isr: Probability = 1.0
+    isr_gain: NonNegative = Field(0.0, description="kappa: attacker effectiveness x (1 + kappa Q)")
+    break_fraction: Probability = 0.5
+    surprise_factor: Annotated[float, Field(ge=1)] = 1.0
+    surprise_min: NonNegative = 0.0
+    max_minutes: Annotated[int, Field(ge=1, le=600)] = 120
+
+
+class Threat(Strict):
+    """The attack, taken from the documented record: never a decision variable."""
+
+    actor: Literal["jnim", "is_sahel", "iswap", "fla", "jas", "unknown"]
+    sorties: list[Sortie] = []
+    assault: Assault | None = None
+    isr_success_quality: Probability = Field(0.5, description="Q at or above which ISR 'succeeds'")
+
+    @model_validator(mode="after")
+    def _unique_sorties(self) -> Threat:
+        names = [sortie.name for sortie in self.sorties]
+        if len(set(names)) != len(names):
+            raise ValueError("sortie names must be unique")
+        return self
+
+
+class SensorSpec(Strict):
+    """A sensor on the site: a catalogue type, optionally with its figures overridden."""
+
+    name: str
+    type: str
+    range_m: Positive | None = None
+    rate_per_s: Positive | None = None
+    shape: Shape | None = Field(None, description="hazard against range; 'constant' is the "
+                                "cookie-cutter rate sensor")
+
+
+class EffectorSpec(Strict):
+    """An effector on the site: a catalogue type, optionally with its figures overridden."""
+
+    name: str
+    type: str
+    range_min_m: NonNegative | None = None
+    range_max_m: Positive | None = None
+    engage_s: Positive | None = None
+    p_kill: Probability | None = Field(None, description="one kill probability for every class")
+
+
+class CommandDelay(Strict):
+    """Detection to engagement: LogNormal with this median and log-spread (MODEL.md §3)."""
+
+    median_s: Positive = 60.0
+    sigma: NonNegative = 0.5
+
+
+class Passive(Strict):
+    """Passive measures: warning and cover, camouflage, shelters, dispersion, route variation."""
+
+    warning: bool = False
+    cover_time_s: Positive = Field(60.0, description="time people need to reach cover")
+    cover_share: Probability = Field(0.9, description="share under cover given enough warning")
+    camouflage: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    route_variation: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0, description="convoy: lowers the ISR drone's find rate by this share")
+    shelters: dict[str, Probability] = Field({}, description="hardening h by asset name")
+    dispersion: dict[str, Annotated[int, Field(ge=1, le=MAX_REACH)]] = Field(
+        {}, description="assets within one delivery's reach, by asset name")
+
+
+class GroundForce(Strict):
+    """The defenders' fighting power in a ground assault (MODEL.md §6); their number is the site's."""
+
+    beta_per_min: Positive = Field(description="attackers hit per defender per minute")
+    break_fraction: Probability = 0.3
+
+
+class QuickReactionForce(Strict):
+    size: Annotated[int, Field(ge=0)]
+    call_delay_s: NonNegative
+    travel_s: NonNegative
+
+
+class AirSupport(Strict):
+    """Air overwatch (the Tongo Tongo question): armed adds fire, unarmed only warning."""
+
+    armed: bool
+    call_delay_s: NonNegative = Field(description="from the start of the assault to the call; "
+                                      "0 with arrival_s 0 means already on station")
+    arrival_s: NonNegative
+    authorisation_s: NonNegative = 0.0
+    fire_per_min: NonNegative = Field(0.0, description="attackers hit per minute when armed")
+
+
+class Defence(Strict):
+    """The defender's decision variables: everything a variant may change."""
+
+    sensors: list[SensorSpec] = []
+    effectors: list[EffectorSpec] = []
+    command_delay: CommandDelay = CommandDelay()
+    passive: Passive = Passive()
+    ground: GroundForce | None = None
+    qrf: QuickReactionForce | None = None
+    air_support: AirSupport | None = None
+    days_amortised: Positive = Field(1.0, description="days of acquisition cost one scenario bears")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Defence:
+        for kind, items in (("sensor", self.sensors), ("effector", self.effectors)):
+            names = [item.name for item in items]
+            if len(set(names)) != len(names):
+                raise ValueError(f"{kind} names must be unique")
+        return self
+
+
+class Sources(Strict):
+    incidents: list[str] = []
+    notes: str = ""
+
+
+class Scenario(Strict):
+    """A validated scenario with one defence chosen (the baseline or a variant)."""
+
+    name: str
+    title: str
+    description: str = ""
+    sources: Sources = Sources()
+    site: Site
+    threat: Threat
+    defence: Defence = Defence()
+    variant: str = BASELINE
+    variants: list[str] = Field([], description="every defence variant the file offers")
+    figures: dict[str, Figure] = Field({}, description="source and range of each number, by path")
+
+    @property
+    def label(self) -> str:
+        return self.name if self.variant == BASELINE else f"{self.name}@{self.variant}"
+
+
+# --- files ----------------------------------------------------------------------------------
+
+def library_dir() -> Path:
+    """Folder of the bundled, documented scenarios."""
+    return Path(str(resources.files("sahelsim.sim").joinpath("library")))
+
+
+def list_library() -> list[str]:
+    """Names of the bundled scenarios."""
+    return sorted(path.stem for path in library_dir().glob("*.toml"))
+
+
+def _resolve(name_or_path: str) -> tuple[Path, str]:
+    """Split `thing@variant` and find the file: a path, or a bundled scenario name."""
+    target, _, variant = name_or_path.partition("@")
+    path = Path(target)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise UserError("no such scenario file", file=target)
+        return path, variant or BASELINE
+    bundled = library_dir() / f"{target}.toml"
+    if not bundled.is_file():
+        raise UserError(f"unknown scenario {target!r}; expected a .toml file or one of: "
+                        + ", ".join(list_library()))
+    return bundled, variant or BASELINE
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; anything else (lists included) is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _describe(error: dict[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "required field is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], (dict, list)):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def _error_path(location: tuple[Any, ...]) -> str:
+    path = ""
+    for part in location:
+        path = join(path, part)
+    return path
+
+
+def _validate(document: dict[str, Any], file: str, prefix: str) -> Scenario:
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        path = _error_path(first["loc"])
+        raise UserError(_describe(first), file=file, field=join(prefix, path) if prefix else path) from None
+
+
+def _check_references(scenario: Scenario, file: str, prefix: str) -> None:
+    """Names that must match the catalogue or the site; each failure points at its field."""
+    catalogue = load_catalogue()
+    assets = {asset.name for asset in scenario.site.assets}
+
+    def fail(path: str, message: str) -> NoReturn:
+        raise UserError(message, file=file, field=join(prefix, path) if prefix else path)
+
+    for i, sortie in enumerate(scenario.threat.sorties):
+        where = f"threat.sorties[{i}]"
+        platform = catalogue.platforms.get(sortie.platform)
+        if platform is None:
+            fail(f"{where}.platform", f"unknown platform {sortie.platform!r}; expected one of "
+                 + ", ".join(catalogue.platforms))
+        if sortie.role == "strike" and sortie.target != "personnel" and sortie.target not in assets:
+            fail(f"{where}.target", f"expected 'personnel' or an asset of the site ({', '.join(assets)})")
+        if sortie.role == "isr" and sortie.standoff_m >= sortie.start_range_m:
+            fail(f"{where}.standoff_m", "expected a stand-off radius below start_range_m")
+        transit = (sortie.start_range_m - (sortie.standoff_m if sortie.role == "isr" else 0.0))
+        if transit / platform.speed_mps * (2 if sortie.role == "isr" else 1) > platform.endurance_s:
+            fail(f"{where}.start_range_m", "expected a start range the platform can fly from "
+                 f"(endurance {platform.endurance_s:.0f} s at {platform.speed_mps} m/s)")
+    for i, sensor in enumerate(scenario.defence.sensors):
+        if sensor.type not in catalogue.sensors:
+            fail(f"defence.sensors[{i}].type", f"unknown sensor type {sensor.type!r}; expected one of "
+                 + ", ".join(catalogue.sensors))
+    for i, effector in enumerate(scenario.defence.effectors):
+        if effector.type not in catalogue.effectors:
+            fail(f"defence.effectors[{i}].type", f"unknown effector type {effector.type!r}; expected "
+                 "one of " + ", ".join(catalogue.effectors))
+    for kind in ("shelters", "dispersion"):
+        for name in getattr(scenario.defence.passive, kind):
+            if name not in assets:
+                fail(f"defence.passive.{kind}.{name}", "expected the name of an asset of the site")
+    if scenario.threat.assault is not None and scenario.defence.ground is None:
+        fail("defence.ground", "a scenario with a ground assault needs [defence.ground]")
+    if scenario.site.kind == "convoy" and scenario.site.find_time_s is None:
+        fail("site.find_time_s", "a convoy needs the ISR find time")
+
+
+def parse_scenario(text: str, file: str = "<scenario>", variant: str = BASELINE) -> Scenario:
+    """Validate scenario text and pick one defence variant. Raises `UserError` on any mistake."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"not valid TOML: {error}", file=file) from None
+    return scenario_from_document(raw, file, variant)
+
+
+def scenario_from_document(raw: dict[str, Any], file: str = "<scenario>",
+                           variant: str = BASELINE) -> Scenario:
+    """Validate an already parsed TOML document (figures not yet stripped), as `parse_scenario`."""
+    try:
+        document, figures = strip_figures(raw)
+    except FigureError as error:
+        raise UserError(str(error), file=file, field=error.path) from None
+    for reserved in ("variant", "figures"):
+        if reserved in document:
+            raise UserError("unknown key", file=file, field=reserved)
+    variants = document.pop("variants", {})
+    if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
+        raise UserError("expected tables [variants.NAME]", file=file, field="variants")
+    if variant != BASELINE and variant not in variants:
+        raise UserError(f"no variant {variant!r}; expected one of: "
+                        + ", ".join([BASELINE, *variants]), file=file)
+    document["variants"] = [BASELINE, *variants]
+    baseline = _checked(copy.deepcopy(document), figures, file, prefix="")
+    if variant == BASELINE:
+        return baseline
+    patch = variants[variant]
+    unknown = set(patch) - {"description", "defence"}
+    if unknown:
+        raise UserError("unknown key; a variant may only change description and defence",
+                        file=file, field=f"variants.{variant}.{sorted(unknown)[0]}")
+    merged = _merge(document, patch)
+    merged["variant"] = variant
+    prefix = f"variants.{variant}"
+    replaced = _replaced_paths(patch)
+    inherited = {path: figure for path, figure in figures.items()
+                 if not path.startswith("variants.") and not _under(path, replaced)}
+    for path, figure in figures.items():
+        if path.startswith(prefix + "."):
+            inherited[path.removeprefix(prefix + ".")] = figure
+    return _checked(merged, inherited, file, prefix=prefix)
+
+
+def _replaced_paths(patch: dict[str, Any], path: str = "") -> list[str]:
+    """Field paths a patch replaces outright (everything but the tables it merges into)."""
+    paths = []
+    for key, value in patch.items():
+        here = join(path, key)
+        paths += _replaced_paths(value, here) if isinstance(value, dict) else [here]
+    return paths
+
+
+def _under(path: str, prefixes: list[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+
+
+def _checked(document: dict[str, Any], figures: dict[str, Figure], file: str, prefix: str) -> Scenario:
+    document["figures"] = figures
+    scenario = _validate(document, file, prefix)
+    _check_references(scenario, file, prefix)
+    return scenario
+
+
+def load_scenario(name_or_path: str | Path, variant: str | None = None) -> Scenario:
+    """Load a bundled scenario by name or a TOML file, with `@variant` or `variant=` picking the defence."""
+    path, named_variant = _resolve(str(name_or_path))
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read: {error}", file=str(path)) from None
+    return parse_scenario(text, file=str(path), variant=variant or named_variant)
+
+
+def validate_file(path: str | Path) -> list[Scenario]:
+    """Validate a file with every variant it defines; returns them, baseline first."""
+    baseline = load_scenario(path)
+    return [baseline, *(load_scenario(path, variant) for variant in baseline.variants[1:])]
+
+
+__all__ = ["BASELINE", "Scenario", "list_library", "load_scenario",
+           "parse_scenario", "scenario_from_document", "validate_file"]

@@ -1,0 +1,86 @@
+"""Sourced figures: every number in a catalogue or scenario file can say where it comes from.
+
+In a TOML file a number is written plainly (`count = 4`) or as a figure with its source and, when it
+is uncertain, its range: `count = { value = 4, low = 2, high = 8, source = "fit to record" }`.
+Any table may also carry `source = "..."`, which covers the plain numbers inside it.
+
+`strip_figures` turns such a document into plain values for validation and returns, beside it, one
+`Figure` per numeric field keyed by its path (`threat.sorties[0].count`): sweeps read the ranges, the
+library tests check that no number is left without a source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FIGURE_KEYS = {"value", "low", "high", "source"}
+
+
+class FigureError(ValueError):
+    """A malformed figure table; carries the field path."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number with its provenance and, if uncertain, the range to sweep."""
+
+    value: float
+    source: str = ""
+    low: float | None = None
+    high: float | None = None
+
+
+def join(path: str, key: str | int) -> str:
+    """Field path in the form used in error messages: `a.b[2].c`."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _figure(path: str, table: dict[str, Any], inherited: str) -> Figure:
+    unknown = set(table) - FIGURE_KEYS
+    if unknown:
+        raise FigureError(join(path, sorted(unknown)[0]), "unknown key in a figure; expected value, "
+                          "low, high, source")
+    for key in ("value", "low", "high"):
+        if key in table and not _is_number(table[key]):
+            raise FigureError(join(path, key), "expected a number")
+    low, high, value = table.get("low"), table.get("high"), table["value"]
+    if low is not None and high is not None and not low <= value <= high:
+        raise FigureError(path, f"expected low <= value <= high, got {low}, {value}, {high}")
+    source = table.get("source", inherited)
+    if not isinstance(source, str):
+        raise FigureError(join(path, "source"), "expected a string")
+    return Figure(value=value, source=source, low=low, high=high)
+
+
+def strip_figures(document: Any, path: str = "", inherited: str = "",
+                  figures: dict[str, Figure] | None = None) -> tuple[Any, dict[str, Figure]]:
+    """Return `document` with figure tables replaced by their values, and the figures by path."""
+    figures = {} if figures is None else figures
+    if isinstance(document, dict):
+        if "value" in document:
+            figure = _figure(path, document, inherited)
+            figures[path] = figure
+            return figure.value, figures
+        source = document.get("source", inherited)
+        if not isinstance(source, str):
+            raise FigureError(join(path, "source"), "expected a string")
+        plain = {key: strip_figures(item, join(path, key), source, figures)[0]
+                 for key, item in document.items() if key != "source"}
+        return plain, figures
+    if isinstance(document, list):
+        return [strip_figures(item, join(path, i), inherited, figures)[0]
+                for i, item in enumerate(document)], figures
+    if _is_number(document):
+        figures[path] = Figure(value=document, source=inherited)
+    return document, figures

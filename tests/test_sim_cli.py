@@ -1,0 +1,91 @@
+"""`sahelsim scenario …` through the real entry point: exit codes, one-line errors, files, --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+
+from sahelsim import cli as entry
+from sahelsim.sim.scenario import library_dir
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """Run `sahelsim ARGS…` in-process; returns (exit code, stdout, stderr)."""
+    import sahelsim.cli.scenario  # noqa: F401  (registers the commands)
+
+    monkeypatch.setattr(entry, "_register_commands", lambda: None)
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["sahelsim", "scenario", *args])
+        try:
+            entry.main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code or 0
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def test_list_and_show_as_json(cli) -> None:
+    code, out, _ = cli("list", "--json")
+    assert code == 0
+    names = [row["name"] for row in json.loads(out)]
+    assert "post-drone-assault" in names and len(names) >= 6
+    code, out, _ = cli("show", "tongo-tongo-patrol-ambush@armed", "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["variant"] == "armed" and shown["defence"]["air_support"]["armed"]
+
+
+def test_validate_good_and_bad_files(cli, tmp_path) -> None:
+    good = library_dir() / "borno-drone-raid.toml"
+    code, out, _ = cli("validate", str(good), "--json")
+    assert code == 0 and json.loads(out)["valid"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text("utf-8").replace('name = "surveillance"',
+                                                   'name = "surveillance"\nspeed = 3'))
+    code, out, err = cli("validate", str(bad))
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0
+    assert str(bad) in err and "threat.sorties[0].speed" in err and "unknown key" in err
+
+
+def test_run_writes_parquet_summary_and_charts(cli, tmp_path) -> None:
+    out_dir = tmp_path / "run"
+    code, out, _ = cli("run", "tessalit-fpv-helicopter@improved", "--runs", "3000", "--seed", "5",
+                       "--out", str(out_dir), "--workers", "1", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["runs"] == 3000 and result["scenario"] == "tessalit-fpv-helicopter@improved"
+    table = pq.read_table(out_dir / "replications.parquet")
+    assert table.num_rows == 3000
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["means"]["leakers"]["mean"] == pytest.approx(
+        table.column("leakers").to_numpy().mean())
+    for chart in ("outcomes.png", "layers.png", "convergence.png", "outcomes.html"):
+        assert (out_dir / chart).stat().st_size > 0
+
+
+def test_run_until_precision(cli, tmp_path) -> None:
+    code, out, _ = cli("run", "tessalit-fpv-helicopter", "--precision", "0.03", "--chunk-size",
+                       "1024", "--workers", "1", "--out", str(tmp_path), "--json")
+    assert code == 0 and json.loads(out)["runs"] < 10_000
+
+
+def test_compare_reports_the_difference_with_its_interval(cli) -> None:
+    code, out, _ = cli("compare", "tongo-tongo-patrol-ambush@unarmed-isr",
+                       "tongo-tongo-patrol-ambush@armed-overwatch", "--runs", "2000", "--json")
+    assert code == 0
+    overrun = json.loads(out)["metrics"]["overrun"]
+    low, high = overrun["ci95"]
+    assert low <= overrun["difference"] <= high < 0
+
+
+def test_unknown_scenario_is_one_line_and_exit_2(cli) -> None:
+    code, out, err = cli("run", "atlantis", "--json")
+    assert code == 2 and out == "" and "unknown scenario" in err
