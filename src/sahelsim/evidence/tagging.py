@@ -1,0 +1,592 @@
+"""Drone tagging: which events in the record involve a drone, how it was used, by whom, and what kind.
+
+Every event gets four derived fields read from its ``notes`` (English or French) together with
+``event_type``, ``sub_event_type`` and the coded actors (``actor1``/``actor2``, ``inter1``/``inter2``):
+
+``drone``           was a drone actually used or present in this event (not merely mentioned)
+``drone_role``      ``strike`` | ``isr`` | ``intercepted`` (shot down, crashed, jammed down, captured)
+``drone_operator``  ``state`` | ``nonstate`` | ``unknown`` -- who flew it, not who was hit
+``drone_platform``  ``quadcopter`` | ``fpv`` | ``fixed_wing`` | ``male`` | ``unknown``
+
+Why one SQL implementation
+    Ingest tags millions of rows inside DuckDB, so the rules are written once, as a DuckDB select-list
+    fragment built from RE2 regular expressions (:func:`drone_tag_sql`).  :func:`tag_text` and
+    :func:`tag_many` run that same SQL, so the labelled-set tests, the benchmark and ingest can never
+    disagree with each other.  There is deliberately no Python re-implementation of the rules.
+
+Why the text is lower-cased and accent-stripped first
+    ``strip_accents(lower(notes))`` once is cheaper than ``(?i)`` on every pattern, and lets one
+    ASCII pattern match French written with or without accents (``abattu``, ``largué``/``largue``,
+    ``aéronef``/``aeronef``), which matters because exports and re-keyed communiqués often lose them.
+
+How a note is read (in this order)
+    1. Phrases that contain a drone word but say nothing about a drone in flight are blanked out:
+       "air/drone strike" (ACLED's own category name), anti-drone / counter-drone kit, jammers, drone
+       hangars and bases, drone parts, pilots in training, names and nicknames ("the Drone Hotel").
+    2. A drone term must remain (drone, UAV, quadcopter, FPV, TB2, Akinci, Reaper, Mavic, drone
+       kamikaze, aéronef sans pilote...).  Manned air strikes (jets, helicopters, Su-24, L-39,
+       "aviation", "vecteurs aériens", "frappes aériennes") carry no drone term and so stay untagged,
+       even when ACLED codes them "Air/drone strike".
+    3. Negations and doubts veto the event ("no drone was used", "not a drone", "aucun drone",
+       "et non d'un drone", "could not be confirmed", "whether aircraft or drones").
+    4. Frames where drones are talked about but not flown veto it unless an operational verb is
+       present: protests and riots, and strategic developments about acquisitions, deliveries,
+       ceremonies, training, bans, threats, statements or denials.
+    5. Role: a drone downing an aircraft (strike) > the drone intercepted (shot down, jammed,
+       crashed, captured, seized) > explicit strike cue > ISR cue > "attacked ... with drones" and the
+       event type (explosions/remote violence default to strike, everything else to ISR).
+    6. Operator: an explicit "unidentified drone"/"operator unknown" > a MALE platform (only states
+       fly them in this theatre) > an actor written next to the drone ("JNIM drone", "drone de
+       l'armée", "drone operated by IS Sahel", "drone ennemi") > an attribution ("it belonged to
+       ISWAP") > for interceptions, the side that lost it (``inter2``) unless "its drone" names the
+       owner > the first actor of the clause that introduces the drone (preferring the one after a
+       "said/reported" verb) > ``inter1`` (ACLED's actor1 is the one that acted; the actor1 name when
+       the code is missing) > unknown.
+    7. Platform: MALE > FPV/kamikaze > fixed-wing > quadcopter > unknown, from explicit names only.
+
+Known limits are listed in ``docs/tagging.md`` with the measured precision and recall.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas
+    import pyarrow
+
+ROLES = ("strike", "isr", "intercepted")
+OPERATORS = ("state", "nonstate", "unknown")
+PLATFORMS = ("quadcopter", "fpv", "fixed_wing", "male", "unknown")
+OUTPUT_COLUMNS = ("drone", "drone_role", "drone_operator", "drone_platform")
+INPUT_COLUMNS = ("notes", "event_type", "sub_event_type", "actor1", "actor2", "inter1", "inter2")
+
+# ---------------------------------------------------------------------------------------------
+# Pattern lists.  All patterns are RE2, lower case, accent-free: they run on the normalised text.
+# Use only non-capturing groups (?:...) inside lists; the composed SQL relies on group numbers.
+# ---------------------------------------------------------------------------------------------
+
+#: Words that name a drone.  English and French share "drone(s)".
+DRONE_TERMS_EN: list[str] = [
+    r"drones?", r"uavs?", r"ucavs?", r"uas", r"rpas", r"unmanned aerial", r"unmanned aircraft",
+    r"quadcopters?", r"quadrocopters?", r"quadrotors?", r"multi-?rotors?", r"hexacopters?", r"octocopters?",
+    r"fpv",
+    r"bayraktar", r"tb2s?", r"akincis?", r"mq-?9a?", r"mq-?1c?", r"reapers?", r"predators?",
+    r"wing ?loong", r"mavic", r"matrice", r"dji", r"scan ?eagle",
+]
+DRONE_TERMS_FR: list[str] = [
+    r"quadricopteres?", r"aeronefs? sans pilote", r"aeronefs? telepilotes?", r"appareils? telepilotes?",
+    r"avions? sans pilote", r"drones? kamikazes?", r"(?:appareil|engin|aeronef)s? teleguides?",
+]
+
+#: Phrases containing a drone word that are not evidence of a drone in this event; blanked first.
+NOT_EVIDENCE_EN: list[str] = [
+    r"air ?/ ?drone",                                    # ACLED's category name quoted in notes
+    r"(?:anti|counter)[- ]?(?:drones?|uavs?|uas)",       # counter-drone kit, not a drone
+    r"c-uas",
+    r"drone (?:jammers?|detectors?|detection|defen[cs]es?|hangars?|bases?|airbases?|facility|"
+    r"facilities|factory|factories|industry|programmes?|programs?|pilot\w*|operators?|parts|"
+    r"components|acquisitions?|purchases?|deliver\w*|fleet|squadron|unit)",
+    r"(?:nicknamed|known as|alias|called) ['\"]?drone",
+    # trades around drones are not a drone in flight ("a technician who repaired drones")
+    r"(?:repair\w*|sell\w*|sold|build\w*|built|manufactur\w*) (?:civilian |commercial |small )?drones?",
+]
+NOT_EVIDENCE_FR: list[str] = [
+    r"anti-? ?drones?",
+    r"brouilleurs?(?: de| anti-?)? drones?",
+    r"(?:base|hangar|usine|pilotes?|formation)s? (?:d'assemblage |de fabrication )?(?:de|a|des|aux) drones?",
+    r"(?:surnomme|dit) ['\"]?drone",
+]
+#: Checked on the original (case-sensitive) notes: "Drone Hotel", "Drone Camp" are names.
+NAME_PATTERN = r"\bDrone [A-Z][a-z]+"
+
+#: Statements that the event did NOT involve a drone, or that drone use is unconfirmed.
+NEGATION_EN: list[str] = [
+    r"no drones?(?: use)? (?:was |were |had been |has been )?(?:used|involved|employed|deployed|reported|seen|engaged|observed)",
+    r"without (?:the )?(?:use of |using )?(?:any )?drones?",
+    r"(?:did|does|do|has|have|had) not (?:use|used|involve|involved|deploy|deployed|employ|employed|conduct|"
+    r"conducted|carry out|carried out|launch|launched|fly|flown) (?:any )?drones?",
+    r"no (?:mention|sign|evidence|trace|report)s? of (?:a |any )?drones?",
+    r"not (?:carried out |conducted |launched |fired )?(?:by|from|with) (?:a |any )?drones?",
+    r"not (?:a |any )?drones?\b",
+    r"drones?[^.;]{0,40}(?:could not be|cannot be|was not|were not|has not been|have not been) (?:confirmed|verified)",
+    r"suspected but (?:not |un)confirmed",
+    r"whether [^.;]{0,40}drones?",
+    r"(?:aircraft|jets?|planes?) or (?:a )?drones?",
+]
+NEGATION_FR: list[str] = [
+    r"aucun drone",
+    r"aucune (?:mention|trace|preuve) (?:de |d'un |d'une )?drones?",
+    r"sans (?:l'utilisation de |l'usage de |recours a des |recours aux )?drones?",
+    r"pas de drones?",
+    r"non (?:pas )?(?:d'un |un |des |de )?drones?",
+    r"drones?[^.;]{0,40}(?:n'a pas pu etre|n'a pas ete|n'ont pas ete|n'ont pas pu etre) (?:confirme|verifie|etabli)",
+    r"(?:avion|aeronef|appareil)s? ou (?:d'un |des |de |un )?drones?",
+]
+
+#: Strategic developments about buying, receiving, showing or discussing drones (no flight).
+ACQUISITION_OR_STATEMENT: list[str] = [
+    r"acqui\w*", r"purchas\w*", r"bought", r"\bbuy", r"\border\w*", r"deliver\w*", r"receiv\w*",
+    r"donat\w*", r"handed over", r"hand over", r"handover", r"ceremon\w*", r"unveil\w*", r"parade\w*",
+    r"display\w*", r"exhibit\w*", r"showcas\w*", r"training", r"inaugur\w*", r"factory", r"agreement", r"contract",
+    r"statement", r"condemn\w*", r"denounc\w*", r"called (?:on|for)", r"urged", r"denie[sd]", r"deny\w*",
+    r"ban(?:s|ned|ning)?", r"decree\w*", r"prohibit\w*", r"threat\w*",
+    r"achat", r"achet\w*", r"livr\w*", r"receptionn\w*", r"recu", r"remis\w*", r"defil\w*",
+    r"present\w*", r"accord", r"formation", r"condamn\w*", r"denonc\w*", r"reclam\w*", r"dementi\w*",
+    r"interdi\w*", r"menac\w*",
+]
+#: Verbs that show a drone actually flew; they override the acquisition/statement frame.
+OPERATIONAL_VERBS: list[str] = [
+    r"struck", r"hit", r"dropped", r"bombed", r"killed", r"shot down", r"downed", r"crashed",
+    r"overfl\w+", r"flew over", r"flying over", r"hover\w*", r"spotted", r"seen", r"observed",
+    r"intercepted", r"jammed", r"circling", r"neutrali[sz]ed",
+    r"survol\w*", r"abattu\w*", r"ecrase", r"largu\w*", r"a frappe", r"ont frappe", r"tue", r"intercepte",
+    r"neutralise", r"brouille",
+]
+
+_DRONE_NOUN = (
+    r"(?:drones?|uavs?|quadcopters?|quadrotors?|quadricopteres?|tb2s?|bayraktars?|akincis?|reapers?|mavic|"
+    r"aeronefs? sans pilote|(?:appareil|engin)s? teleguides?)"
+)
+_DET_EN = r"(?:a |an |the |one |two |three |four |\d+ |several |its |their |his )?"
+_DET_FR = r"(?:un |une |le |la |les |l'|des |deux |trois |\d+ |plusieurs |leur |son )?"
+
+#: The drone is the object of a downing or capture.  Runs on text where the prepositions
+#: "with/by/using/par/avec" are replaced by "|" so "destroyed two pick-ups with a drone" cannot match.
+INTERCEPT_ACTIVE_EN: list[str] = [
+    r"(?:shot|brought|forced|took|taken|shooting|bringing) down " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
+    r"(?:downed|intercepted|jammed|captured|capturing|seized|seizing|recovered|recovering|neutrali[sz]ed|"
+    r"destroyed|found) " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
+]
+#: The drone is the subject of a passive downing or of a crash; "it was shot down" follows a drone.
+INTERCEPT_PASSIVE_EN: list[str] = [
+    _DRONE_NOUN + r"[^.;]{0,60}(?:was|were|been|being) (?:[a-z]+ )?(?:shot down|downed|brought down|"
+    r"forced down|intercepted|jammed|captured|seized|neutrali[sz]ed|destroyed|recovered)",
+    _DRONE_NOUN + r"[^.;]{0,50}\b(?:crashed|crash-landed|came down|went down|emergency landing|fell)",
+    r"crashed " + _DRONE_NOUN, r"wreckage of [^.;]{0,25}" + _DRONE_NOUN,
+    r"\b(?:it|they) (?:was|were) (?:later |then |quickly )?(?:shot down|downed|brought down|intercepted|jammed)",
+    _DRONE_NOUN + r"[^.;]{0,40}(?:was|were) lost",
+]
+INTERCEPT_ACTIVE_FR: list[str] = [
+    r"(?:abattu|abattus|abattre|abattant|neutralise|neutraliser|intercepte|intercepter|detruit|detruire|"
+    r"recupere|recuperer|saisi|saisir|brouille|brouiller|capture|capturer)s? " + _DET_FR + r"(?:[a-z0-9'-]+ ){0,3}" + _DRONE_NOUN,
+    r"s'empar\w* [^.;]{0,30}" + _DRONE_NOUN,
+]
+INTERCEPT_PASSIVE_FR: list[str] = [
+    _DRONE_NOUN + r"[^.;]{0,60}\b(?:a|ont|avait|avaient|aurait|auraient) ete (?:abattu|neutralise|"
+    r"intercepte|detruit|recupere|saisi|brouille|capture)",
+    _DRONE_NOUN + r"[^.;]{0,60}(?:s'est|se sont|s'etait|s'etaient) (?:ecrase|abime)",
+    _DRONE_NOUN + r" (?:[a-z]+ )?(?:abattus?|ecrases?|neutralises?|interceptes?|tombes?)\b",
+    r"\b(?:il|ils|elle|l'appareil|l'engin) (?:a|ont) ete (?:abattus?|interceptes?|brouilles?|detruits?|neutralises?)",
+    r"\bchute d(?:'un|'une|u|e|es) [^.;]{0,20}" + _DRONE_NOUN,
+    _DRONE_NOUN + r"[^.;]{0,40}(?:a|ont) ete perdus?",
+]
+
+#: A drone that downs an aircraft is striking, not being intercepted.
+DRONE_DOWNS_AIRCRAFT: list[str] = [
+    _DRONE_NOUN + r"[^.;]{0,20}\b(?:to )?(?:down|downs|downed|shot down|shoots down|abat|abattu) "
+    r"(?:a |an |the |un |une )?(?:[a-z-]+ ){0,3}(?:helicopters?|aircraft|planes?|jets?|helicopteres?|avions?)",
+    r"(?:shot|brought) down by [^.;]{0,30}" + _DRONE_NOUN, r"abattu par [^.;]{0,30}" + _DRONE_NOUN,
+]
+
+#: Explicit evidence that the drone delivered a weapon.
+STRIKE_EN: list[str] = [
+    r"drone[- ]?strikes?", r"drone attacks?", r"drone[- ]borne", r"armed drones?", r"attack drones?",
+    r"kamikaze", r"suicide drones?", r"fpv", r"explosive[- ]laden", r"precision strike",
+    r"(?:drop|dropped|dropping|drops) [^.;]{0,40}(?:explosive|bomb|grenade|charge|munition|ied|mortar|shell)",
+    r"(?:explosive|bomb|grenade|charge|munition)s? [^.;]{0,30}dropped",
+    _DRONE_NOUN + r"[^.;,]{0,40}\b(?:struck|strike|strikes|hit|hits|bombed|fired (?:a |on |missiles)|killed|"
+    r"killing|exploded)\b",
+    r"(?:struck|hit|bombed|attacked|targeted|strikes?|killed) [^.;]{0,40}(?:with|using|by) "
+    r"(?:a |an |several |two |\d+ )?(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
+    r"(?:use|used|uses|using|deployed|launched) [^.;]{0,30}" + _DRONE_NOUN + r"[^.;]{0,15} to (?:attack|strike|hit|target|bomb|drop)",
+    _DRONE_NOUN + r" (?:carrying|packed with|loaded with|laden with) (?:explosive|bomb)",
+    r"(?:grenade|explosive|bomb|charge|missile|munition|rocket)s? (?:[a-z-]+ ){0,2}(?:fell|fired|launched|dropped|released) "
+    r"from (?:a |an |the )?(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
+]
+STRIKE_FR: list[str] = [
+    r"frappes? (?:de |par |d'un |du |des |aux )?drones?", r"attaques? (?:de |au |aux |par )drones?",
+    r"drones? (?:kamikazes?|armes?|d'attaque|suicides?)", r"largu\w*", r"(?:charges?|engins?) explosi\w*",
+    _DRONE_NOUN + r"[^.;]{0,40}(?:ont frappe|a frappe|frappant|a touche|ont touche|a bombarde|"
+    r"ont bombarde|bombarde|a tue|ont tue|a explose|explose)",
+    r"(?:frapp|touch|bombard)\w* [^.;]{0,40}(?:avec|par|a l'aide d'|au moyen d') ?(?:un |des )?" + _DRONE_NOUN,
+    r"(?:utilise|utilisant|utiliser|employe|lance)\w* [^.;]{0,30}" + _DRONE_NOUN + r"[^.;]{0,15} pour (?:frapper|attaquer|larguer|bombarder)",
+]
+
+#: Watching, filming, guiding fire: intelligence, surveillance and reconnaissance.
+ISR_EN: list[str] = [
+    r"surveil\w*", r"reconnaissance", r"recon\b", r"\bisr\b", r"observ\w*", r"spott\w*", r"sighted",
+    r"film\w*", r"footage", r"track\w*", r"watch\w*", r"monitor\w*", r"guide\w*", r"adjust fire",
+    r"scout\w*", r"circling", r"hover\w*", r"overfl\w*", r"flew over", r"flying over", r"fly over",
+    r"locate\w*", r"detect\w*", r"survey\w*",
+]
+ISR_FR: list[str] = [
+    r"survol\w*", r"repera\w*", r"reperer", r"repere", r"observ\w*", r"surveill\w*", r"filme\w*",
+    r"regler les tirs", r"localiser", r"espionn\w*", r"renseignement", r"au-dessus",
+]
+
+#: Armed-forces words (state) and armed-group words (non-state), EN and FR.
+STATE_ACTORS: list[str] = [
+    r"military forces", r"armed forces", r"security forces", r"defen[cs]e forces", r"forces armees",
+    r"air forces?", r"armee de l'air", r"armee", r"army", r"military", r"militaires?", r"soldiers?",
+    r"soldats?", r"troops", r"fama", r"fds", r"fan", r"faso", r"naf", r"gendarm\w*", r"government",
+    r"gouvernement", r"junta", r"etat-major", r"state", r"wagner", r"africa corps", r"afrika korps",
+    r"barkhane", r"us", r"american", r"french", r"russian", r"malian", r"burkinabe", r"nigerien",
+    r"nigerian", r"togolese", r"beninese", r"chadian", r"maliennes?", r"nigeriennes?", r"nigerianes?",
+    r"togolaises?", r"beninoises?", r"tchadiennes?", r"francaises?", r"russes?", r"americaine?s?",
+    r"vdp",
+]
+NONSTATE_ACTORS: list[str] = [
+    r"jnim", r"gsim", r"jihadists?", r"djihadistes?", r"terrorists?", r"terroristes?", r"militants?",
+    r"insurgents?", r"insurges", r"rebels?", r"rebelles?", r"iswap", r"is sahel", r"islamic state",
+    r"etat islamique", r"eigs", r"isgs", r"issp", r"boko haram", r"jas", r"fla", r"csp(?:-dpa)?",
+    r"armed groups?", r"armed men", r"groupes? armes?", r"hommes armes", r"assailants?",
+    r"assaillants?", r"enemy", r"ennemis?", r"combattants?", r"katiba", r"aqim", r"aqmi", r"gunmen",
+    r"ansarul islam",
+]
+#: Targets named with a state word ("military post", "camp de l'armée") are not actors.
+TARGET_EN = (
+    r"(?:(?:malian|burkinabe|nigerien|nigerian|togolese|beninese|chadian|joint) )?"
+    r"(?:military|army|gendarmerie|fama|fds|soldiers'?|troops'?) (?:supply )?(?:posts?|bases?|camps?|"
+    r"positions?|outposts?|detachments?|convoys?|patrols?|vehicles?|pick-ups?|trucks?|trenches?|"
+    r"checkpoints?|barracks|compound|helicopters?|aircraft|jets?)"
+)
+#: Passive victims ("a Togolese soldier was killed when...") are not actors either.
+VICTIM_EN = (
+    r"(?:(?:malian|burkinabe|nigerien|nigerian|togolese|beninese|chadian) )?(?:soldiers?|troops|gendarmes?|"
+    r"policem[ae]n|vdp(?: members?)?)\b[^.;]{0,40}?\b(?:was|were|had been|have been|reported being) "
+    r"(?:killed|wounded|injured|hit|targeted|attacked)"
+)
+TARGET_FR = (
+    r"(?:poste|camp|base|position|avant-poste|convoi|patrouille|vehicule|pick-up|blinde|camion|caserne|"
+    r"detachement|helicoptere)s? (?:militaires?|de l'armee|des fama|des fds|de la gendarmerie)"
+    r"(?: (?:malienne|burkinabe|nigerienne|nigeriane|togolaise|beninoise|tchadienne))?"
+)
+#: Reported speech: the actor after "said/affirme" is the one that acted.
+REPORT_VERBS: list[str] = [
+    r"said", r"says", r"reported", r"claimed", r"announced", r"stated", r"added", r"affirm\w*",
+    r"indique", r"annonce", r"declare", r"selon", r"revendique", r"signale", r"rapporte",
+]
+#: Drone modifiers allowed between an actor and the drone noun ("JNIM surveillance drone").
+_DRONE_MOD = (
+    r"(?:armed|surveillance|kamikaze|fpv|attack|reconnaissance|small|commercial|modified|suicide|combat|"
+    r"military|air force|reaper|tb2|akinci|mq-9) "
+)
+_DRONE_MOD_FR = (
+    r"(?:kamikazes?|fpv|armes?|militaires?|de surveillance|de reconnaissance|d'attaque|de combat|"
+    r"turcs?|a voilure fixe|charge d'explosifs|tb2|akinci|mavic|matrice) "
+)
+#: Who flew it: unknown when the note says so.
+UNKNOWN_OPERATOR: list[str] = [
+    r"(?:unidentified|unknown|unattributed) (?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
+    _DRONE_NOUN + r"[^.;]{0,30}(?:of unknown origin|non identifies?|d'origine inconnue)",
+    r"(?:operator|operateur)s?[^.;]{0,25}(?:unknown|not (?:been )?identified|n'a pas ete identifie|"
+    r"n'est pas connu|non identifie|inconnu)",
+    r"(?:origin|origine)[^.;]{0,25}(?:could not be determined|unknown|not (?:been )?determined|inconnue|"
+    r"n'a pas pu etre determinee)",
+    r"aeronef non identifie",
+]
+
+#: Platforms, strongest first (MALE > FPV > fixed wing > quadcopter).
+PLATFORM_MALE: list[str] = [
+    r"bayraktar", r"tb2s?", r"akincis?", r"reapers?", r"mq-?9a?", r"mq-?1c?", r"predators?",
+    r"wing ?loong", r"ch-?[45]", r"anka", r"heron", r"male drones?", r"drones? male",
+]
+PLATFORM_FPV: list[str] = [
+    r"fpv", r"first[- ]person[- ]view", r"kamikazes?", r"suicide drones?", r"drones? suicides?",
+]
+PLATFORM_FIXED_WING: list[str] = [
+    r"fixed[- ]wing", r"voilure fixe", r"aile fixe", r"scan ?eagle", r"aerosonde", r"delta[- ]wing",
+]
+PLATFORM_QUADCOPTER: list[str] = [
+    r"quadcopters?", r"quadrocopters?", r"quadrotors?", r"quadricopteres?", r"multi-?rotors?", r"hexacopters?",
+    r"octocopters?", r"dji", r"mavic", r"matrice", r"phantom",
+]
+
+#: ACLED inter codes: 1 state forces, 8 external/other forces (foreign armies, Wagner/Africa Corps);
+#: 2-4 rebels and militias.  5-7 (rioters, protesters, civilians) do not fly armed drones here.
+STATE_INTER = (1, 8)
+NONSTATE_INTER = (2, 3, 4)
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL composition
+# ---------------------------------------------------------------------------------------------
+
+def _alt(patterns: Iterable[str]) -> str:
+    """Join patterns into one RE2 alternation: one DFA pass instead of one per pattern."""
+    return "(?:" + "|".join(patterns) + ")"
+
+
+def _words(patterns: Iterable[str]) -> str:
+    r"""Alternation bounded by \b so "fan" does not match "infantry" nor "dji" "Djibo"."""
+    return r"\b" + _alt(patterns) + r"\b"
+
+
+def _lit(pattern: str) -> str:
+    """A SQL string literal holding a regex (single quotes doubled)."""
+    return "'" + pattern.replace("'", "''") + "'"
+
+
+def _rx(expr: str, pattern: str) -> str:
+    """regexp_matches(expr, pattern) -- RE2 search, true if the pattern occurs anywhere."""
+    return f"regexp_matches({expr}, {_lit(pattern)})"
+
+
+def _text_sql() -> str:
+    """Normalised notes: names blanked (case-sensitive), lower-case, accent-free, straight quotes,
+    and non-evidence phrases blanked, so every later pattern is ASCII and lower case."""
+    raw = f"regexp_replace(coalesce(notes, ''), {_lit(NAME_PATTERN)}, ' ', 'g')"
+    low = f"strip_accents(lower({raw}))"
+    # translate() maps curly quotes and guillemets to straight ones: one pass, no regex.
+    curly, straight = _lit("\u2018\u2019\u00b4`\u00ab\u00bb\u201c\u201d"), _lit("''''\"\"\"\"")
+    quotes = f"translate({low}, {curly}, {straight})"
+    return f"regexp_replace({quotes}, {_lit(_alt(NOT_EVIDENCE_EN + NOT_EVIDENCE_FR))}, ' ', 'g')"
+
+
+def _drone_sql(t: str) -> str:
+    """drone: a drone term survives, not negated, not inside a no-flight frame."""
+    mention = _rx(t, _words(DRONE_TERMS_EN + DRONE_TERMS_FR))
+    negated = _rx(t, _alt(NEGATION_EN + NEGATION_FR))
+    etype = "lower(coalesce(event_type, ''))"
+    protest = _rx(etype, r"protest|riot")
+    strategic = f"({_rx(etype, r'strategic')} OR {etype} = '')"
+    frame = _rx(t, _words(ACQUISITION_OR_STATEMENT))
+    operational = _rx(t, _words(OPERATIONAL_VERBS))
+    no_flight = f"({protest} OR ({strategic} AND {frame} AND NOT {operational}))"
+    return f"({mention} AND NOT {negated} AND NOT {no_flight})"
+
+
+#: Prepositions that introduce the instrument, blanked for the interception patterns.
+_PREPOSITIONS = r"\b(?:with|by|using|via|par|avec|grace a)\b"
+#: "attacked the post with drones": weaker than an explicit strike cue, weaker than an ISR cue.
+ATTACK_WITH_DRONES = (
+    r"\b(?:attack\w*|assault\w*|raid\w*|attaqu\w*)\b[^.;]{0,60}\b(?:with|using|avec|en utilisant) "
+    r"[^.;]{0,20}drones?"
+)
+
+
+def _role_sql(t: str) -> str:
+    """drone_role, in priority order (see module docstring, step 5)."""
+    t_obj = f"regexp_replace({t}, {_lit(_PREPOSITIONS)}, '|', 'g')"
+    sub = "lower(coalesce(event_type, '') || ' ' || coalesce(sub_event_type, ''))"
+    return (
+        "CASE"
+        f" WHEN {_rx(t, _alt(DRONE_DOWNS_AIRCRAFT))} THEN 'strike'"
+        f" WHEN {_rx(t_obj, _alt(INTERCEPT_ACTIVE_EN + INTERCEPT_ACTIVE_FR))} THEN 'intercepted'"
+        f" WHEN {_rx(t, _alt(INTERCEPT_PASSIVE_EN + INTERCEPT_PASSIVE_FR))} THEN 'intercepted'"
+        f" WHEN {_rx(t, _alt(STRIKE_EN + STRIKE_FR))} THEN 'strike'"
+        f" WHEN {_rx(t, _words(ISR_EN + ISR_FR))} THEN 'isr'"
+        f" WHEN {_rx(sub, r'air/drone|remote violence|explosion')} THEN 'strike'"
+        f" WHEN {_rx(t, ATTACK_WITH_DRONES)} THEN 'strike'"
+        " ELSE 'isr' END"
+    )
+
+
+def _side_sql(src: str, pattern: str) -> str:
+    """'state'/'nonstate' from which capture group (1 = state words, 2 = non-state words) of the
+    first match of ``pattern`` in ``src`` is filled; NULL when there is no match.
+
+    The cheap DFA test (regexp_matches) runs first; the submatch extraction only on the few rows
+    that match, and only for group 1 (no group 1 in the first match means group 2).
+    """
+    return (f"CASE WHEN NOT coalesce({_rx(src, pattern)}, false) THEN NULL "
+            f"WHEN regexp_extract({src}, {_lit(pattern)}, 1) <> '' THEN 'state' ELSE 'nonstate' END")
+
+
+def _inter_sql(col: str) -> str:
+    """ACLED inter code -> side; text labels from the API ('State forces') are accepted too."""
+    code = f"lower(trim(CAST({col} AS VARCHAR)))"
+    st = ", ".join(f"'{c}'" for c in STATE_INTER)
+    ns = ", ".join(f"'{c}'" for c in NONSTATE_INTER)
+    return (
+        f"CASE WHEN {code} IN ({st}) OR {code} LIKE 'state forces%' OR {code} LIKE 'external%' THEN 'state'"
+        f" WHEN {code} IN ({ns}) OR {code} LIKE 'rebel%' OR {code} LIKE '%militia%' THEN 'nonstate' END"
+    )
+
+
+def _fresh(pattern: str) -> str:
+    """The same regex spelled differently, so DuckDB does not treat it as a common subexpression.
+
+    DuckDB's common-subexpression elimination hoists any expression used twice into a projection
+    below, where it is evaluated for every row -- including rows that a CASE or coalesce would
+    never reach.  Expensive tests reused inside the lazy operator branch are therefore re-spelled.
+    """
+    return "(?:" + pattern + ")"
+
+
+def _intercepted_sql(t: str) -> str:
+    """True when the role is 'intercepted' (same tests and precedence as :func:`_role_sql`)."""
+    t_obj = f"regexp_replace({t}, {_lit(_fresh(_PREPOSITIONS))}, '|', 'g')"
+    return (f"(NOT {_rx(t, _fresh(_alt(DRONE_DOWNS_AIRCRAFT)))} AND "
+            f"({_rx(t_obj, _fresh(_alt(INTERCEPT_ACTIVE_EN + INTERCEPT_ACTIVE_FR)))} OR "
+            f"{_rx(t, _fresh(_alt(INTERCEPT_PASSIVE_EN + INTERCEPT_PASSIVE_FR)))}))")
+
+
+def _actor_patterns() -> dict[str, str]:
+    """Regexes whose capture group 1 holds a state word and group 2 a non-state word."""
+    state, non = _alt(STATE_ACTORS), _alt(NONSTATE_ACTORS)
+    actor = rf"\b(?:({state})|({non}))\b"
+    drone = _words(DRONE_TERMS_EN + DRONE_TERMS_FR)
+    return {
+        # "JNIM drone", "the army's surveillance drones", "Malian army drone"
+        "before": actor + rf"(?:'s)? (?:{_DRONE_MOD}){{0,2}}(?:drones?|uavs?|quadcopters?|aircraft)\b",
+        # "drones of the Malian army", "drone operated by IS Sahel", "drone du JNIM", "pilote par des"
+        "after": (_DRONE_NOUN + rf"(?: {_DRONE_MOD}| {_DRONE_MOD_FR}| strikes? | attacks? | )?"
+                  r"(?:of the |of |belonging to (?:the )?|operated by (?:the )?|launched by (?:the )?|"
+                  r"flown by (?:the )?|controlled by (?:the )?|piloted by (?:the )?|used by (?:the )?|by the |"
+                  r"by |from the |from |de l'|de la |du |des |d'|appartenant (?:a|aux) |"
+                  r"lances? par (?:des |les |le |la |l')?|pilotes? par (?:des |les |le |la |l')?|"
+                  r"operes? par (?:des |les |le |la |l')?)" + actor),
+        # "drone militaire", "drone ennemi"
+        "adjective": _DRONE_NOUN + r" (?:(militaires?)|(ennemis?|terroristes?|djihadistes?|jihadistes?|rebelles?))\b",
+        # "it belonged to ISWAP", "attributed to JNIM", "believed to be the army"
+        "attributed": (r"(?:belong\w* to|attributed (?:it |them )?to|believed to be|thought to be|said to be|"
+                       r"appartenai\w* (?:a|aux|au)|attribue\w* (?:a|aux|au)) (?:the |l'|la |le |les |des )?" + actor),
+        # reported speech: "Nigerian troops said ISWAP militants dropped ... from drones"
+        "reported": _words(REPORT_VERBS) + r"[^.;]*?" + actor + r"[^.;]*?" + drone,
+        # first actor of the clause that introduces the drone: "FAMa carried out drone strikes"
+        "clause": actor + r"[^.;]*?" + drone,
+    }
+
+
+def _operator_sql(t: str) -> str:
+    """drone_operator (module docstring, step 6).
+
+    Written so that each expensive test appears once and sits inside a lazy CASE/coalesce branch
+    (see :func:`_fresh`): on rows where an early rule answers, the later regexes never run.
+    """
+    p = _actor_patterns()
+    t_op = f"regexp_replace({t}, {_lit(_alt([TARGET_EN, VICTIM_EN, TARGET_FR]))}, ' target ', 'g')"
+    possessive = _rx(t, r"\b(?:its|their|ses|leurs|son|sa) (?:own )?(?:[a-z-]+ )?" + _DRONE_NOUN)
+    by_subject = f"coalesce({_side_sql(t_op, p['reported'])}, {_side_sql(t_op, p['clause'])})"
+    # Coded actors: the inter code, or failing that the actor's name ("Military Forces of Mali").
+    actor = rf"\b(?:({_alt(STATE_ACTORS)})|({_alt(NONSTATE_ACTORS)}))\b"
+    name1, name2 = (f"strip_accents(lower(coalesce({c}, '')))" for c in ("actor1", "actor2"))
+    side1 = f"coalesce({_inter_sql('inter1')}, {_side_sql(name1, actor)})"
+    side2 = f"coalesce({_inter_sql('inter2')}, {_side_sql(name2, actor)})"
+    # A drone fired upon ("soldiers fired on a drone overflying the runway"): the subject defends.
+    fired_on = _rx(t, r"\b(?:fired|shot|opened fire) (?:on|at|upon) (?:a |an |the |two |several )?(?:[a-z-]+ ){0,2}"
+                   + _DRONE_NOUN + r"|\b(?:tire|tirent|ouvert le feu) (?:sur|contre) (?:un |une |le |les |des )?"
+                   + _DRONE_NOUN)
+    # An intercepted drone belongs to the side that lost it (inter2), unless "its drone" says whose.
+    fallback = (f"CASE WHEN ({_intercepted_sql(t)} OR {fired_on}) AND NOT {possessive} "
+                f"THEN coalesce({side2}, 'unknown') "
+                f"ELSE coalesce({by_subject}, {side1}, 'unknown') END")
+    return (
+        "CASE"
+        f" WHEN {_rx(t, _alt(UNKNOWN_OPERATOR))} THEN 'unknown'"
+        f" WHEN {_rx(t, _fresh(_words(PLATFORM_MALE)))} THEN 'state'"
+        f" ELSE coalesce({_side_sql(t, p['before'])}, {_side_sql(t, p['after'])}, {_side_sql(t, p['adjective'])},"
+        f" {_side_sql(t, p['attributed'])}, {fallback}) END"
+    )
+
+
+def _platform_sql(t: str) -> str:
+    """drone_platform (module docstring, step 7)."""
+    return (
+        "CASE"
+        f" WHEN {_rx(t, _words(PLATFORM_MALE))} THEN 'male'"
+        f" WHEN {_rx(t, _words(PLATFORM_FPV))} THEN 'fpv'"
+        f" WHEN {_rx(t, _words(PLATFORM_FIXED_WING))} THEN 'fixed_wing'"
+        f" WHEN {_rx(t, _words(PLATFORM_QUADCOPTER))} THEN 'quadcopter'"
+        " ELSE 'unknown' END"
+    )
+
+
+def drone_tag_sql() -> str:
+    """A SQL select-list fragment:
+    ``<expr> AS drone, <expr> AS drone_role, <expr> AS drone_operator, <expr> AS drone_platform``,
+    reading the columns notes, event_type, sub_event_type, actor1, actor2, inter1, inter2 of the FROM
+    relation.  NULL inputs are treated as empty; non-drone rows get NULL in the three detail fields.
+
+    The normalised text is one expression repeated in every pattern; DuckDB's common-subexpression
+    elimination computes it once per row, so repetition costs nothing and keeps the fragment a plain
+    select list that the ingest query can splice in.  The detail fields sit behind ``CASE WHEN drone``
+    and are written so their expensive tests are not shared (see :func:`_fresh`), which keeps them
+    lazy: most rows of a real export never reach them.
+    """
+    t = _text_sql()
+    drone = _drone_sql(t)
+    return (
+        f"coalesce({drone}, false) AS drone, "
+        f"CASE WHEN {drone} THEN {_role_sql(t)} END AS drone_role, "
+        f"CASE WHEN {drone} THEN {_operator_sql(t)} END AS drone_operator, "
+        f"CASE WHEN {drone} THEN {_platform_sql(t)} END AS drone_platform"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Python entry points: thin wrappers that run the SQL above.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DroneTag:
+    """The four derived fields for one event."""
+
+    drone: bool
+    role: str | None
+    operator: str | None
+    platform: str | None
+
+
+_CON = None
+_LOCK = threading.Lock()
+
+
+def _connection():
+    """A private in-memory DuckDB holding the tagging SQL as a prepared statement.
+
+    Parsing the ~100 kB fragment costs ~60 ms; preparing it once makes :func:`tag_text` cheap enough
+    for tests, the CLI and the web page.  The statement still runs the very same fragment.
+    """
+    global _CON
+    if _CON is None:
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        con.execute("CREATE TABLE one_row (" + ", ".join(f"{c} VARCHAR" for c in INPUT_COLUMNS) + ")")
+        con.execute(f"PREPARE sahelsim_tag_one AS SELECT {drone_tag_sql()} FROM one_row")
+        _CON = con
+    return _CON
+
+
+def tag_text(notes: str | None, *, event_type: str | None = None, sub_event_type: str | None = None,
+             actor1: str | None = None, actor2: str | None = None,
+             inter1: int | str | None = None, inter2: int | str | None = None) -> DroneTag:
+    """Tags one note by running :func:`drone_tag_sql` on a one-row relation in an in-memory DuckDB.
+
+    For single notes (tests, the CLI, the web page); bulk work should use :func:`tag_many` or the
+    SQL fragment directly, which run the same rules vectorised.  Thread-safe (one shared connection
+    behind a lock).
+    """
+    params = [notes, event_type, sub_event_type, actor1, actor2,
+              None if inter1 is None else str(inter1), None if inter2 is None else str(inter2)]
+    with _LOCK:
+        con = _connection()
+        con.execute("DELETE FROM one_row")
+        con.execute("INSERT INTO one_row VALUES (?, ?, ?, ?, ?, ?, ?)", params)
+        row = con.execute("EXECUTE sahelsim_tag_one").fetchone()
+    return DroneTag(bool(row[0]), row[1], row[2], row[3])
+
+
+def tag_many(rows: "pyarrow.Table | pandas.DataFrame") -> "pyarrow.Table":
+    """Tag a table of events (pyarrow or pandas) with the same SQL; returns the input columns plus
+    drone, drone_role, drone_operator, drone_platform.  Missing input columns are treated as NULL."""
+    import duckdb
+    import pyarrow as pa
+
+    table = rows if isinstance(rows, pa.Table) else pa.Table.from_pandas(rows, preserve_index=False)
+    stale = [c for c in OUTPUT_COLUMNS if c in table.column_names]  # re-tagging replaces old tags
+    table = table.drop_columns(stale) if stale else table
+    missing = [c for c in INPUT_COLUMNS if c not in table.column_names]
+    for c in missing:
+        table = table.append_column(c, pa.nulls(table.num_rows, pa.string()))
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("_events", table)
+        return con.sql(f"SELECT *, {drone_tag_sql()} FROM _events").to_arrow_table()
+    finally:
+        con.close()
