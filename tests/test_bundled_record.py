@@ -137,3 +137,19 @@ def test_eknewan_keeps_both_tolls(rows: list[dict[str, str]]) -> None:
     eknewan = next(row for row in rows if row["location"] == "Eknewan")
     assert "fatalities high=64" in eknewan["tags"]
     assert "41" in eknewan["notes"] and "64" in eknewan["notes"]
+
+
+def test_tagger_reads_the_curated_record_as_its_curators_did(rows: list[dict[str, str]]) -> None:
+    """The demo's charts rest on these tags: drone or not must match every curated truth label,
+    and the role (strike or ISR) nearly all of them; suspected, unconfirmed drone use is no event."""
+    from sahelsim.evidence.tagging import tag_text
+
+    roles_agree = 0
+    truths = [(row, re.search(r"drone_truth=(\w+)", row["tags"]).group(1)) for row in rows]
+    for row, truth in truths:
+        tag = tag_text(row["notes"], event_type=row["event_type"], sub_event_type=row["sub_event_type"],
+                       actor1=row["actor1"], actor2=row["actor2"], inter1=int(row["inter1"]),
+                       inter2=int(row["inter2"] or 0))
+        assert tag.drone == (truth != "none"), (row["event_id_cnty"], tag)
+        roles_agree += tag.role == (None if truth == "none" else truth)
+    assert roles_agree >= 0.85 * len(truths)

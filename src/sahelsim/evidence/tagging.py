@@ -90,6 +90,8 @@ NOT_EVIDENCE_EN: list[str] = [
     r"facilities|factory|factories|industry|programmes?|programs?|pilot\w*|operators?|parts|"
     r"components|acquisitions?|purchases?|deliver\w*|fleet|squadron|unit)",
     r"(?:nicknamed|known as|alias|called) ['\"]?drone",
+    r"no (?:drone )?strikes?",                           # "unarmed overwatch, no drone strike"
+    r"no armed drones?",                                 # a capability not there, not a strike
     # trades around drones are not a drone in flight ("a technician who repaired drones")
     r"(?:repair\w*|sell\w*|sold|build\w*|built|manufactur\w*) (?:civilian |commercial |small )?drones?",
 ]
@@ -113,6 +115,10 @@ NEGATION_EN: list[str] = [
     r"not (?:a |any )?drones?\b",
     r"drones?[^.;]{0,40}(?:could not be|cannot be|was not|were not|has not been|have not been) (?:confirmed|verified)",
     r"suspected but (?:not |un)confirmed",
+    # suspected or reported-as-likely use is not a documented drone event
+    r"drones? (?:use|usage|surveillance|involvement)[^.;]{0,30}\b(?:suspected|unconfirmed|not confirmed)",
+    r"no drones?(?: use)?[^.;]{0,30}\b(?:reported|recorded|observed)",
+    r"drones?\b[^.;]{0,50}\b(?:is|was|are|were|remains?) (?:suspected|unconfirmed|not confirmed)",
     r"whether [^.;]{0,40}drones?",
     r"(?:aircraft|jets?|planes?) or (?:a )?drones?",
 ]
@@ -193,7 +199,7 @@ DRONE_DOWNS_AIRCRAFT: list[str] = [
 
 #: Explicit evidence that the drone delivered a weapon.
 STRIKE_EN: list[str] = [
-    r"drone[- ]?strikes?", r"drone attacks?", r"drone[- ]borne", r"armed drones?", r"attack drones?",
+    r"drone[- ]?strikes?", r"drone attacks?", r"drone[- ]borne", r"\barmed drones?", r"attack drones?",
     r"kamikaze", r"suicide drones?", r"fpv", r"explosive[- ]laden", r"precision strike",
     r"(?:drop|dropped|dropping|drops) [^.;]{0,40}(?:explosive|bomb|grenade|charge|munition|ied|mortar|shell)",
     r"(?:explosive|bomb|grenade|charge|munition)s? [^.;]{0,30}dropped",
@@ -220,7 +226,7 @@ ISR_EN: list[str] = [
     r"surveil\w*", r"reconnaissance", r"recon\b", r"\bisr\b", r"observ\w*", r"spott\w*", r"sighted",
     r"film\w*", r"footage", r"track\w*", r"watch\w*", r"monitor\w*", r"guide\w*", r"adjust fire",
     r"scout\w*", r"circling", r"hover\w*", r"overfl\w*", r"flew over", r"flying over", r"fly over",
-    r"locate\w*", r"detect\w*", r"survey\w*",
+    r"locate\w*", r"detect\w*", r"survey\w*", r"overwatch",
 ]
 ISR_FR: list[str] = [
     r"survol\w*", r"repera\w*", r"reperer", r"repere", r"observ\w*", r"surveill\w*", r"filme\w*",
