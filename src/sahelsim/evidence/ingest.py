@@ -22,7 +22,7 @@ from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.readers import stage
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
-from sahelsim.evidence.tagging import drone_tag_sql
+from sahelsim.evidence.tagging import tagged_sql
 from sahelsim.evidence.validation import validated_sql
 
 Progress = Callable[[str, int, int], None]  # (file, index, count)
@@ -106,17 +106,18 @@ def _classify(con: duckdb.DuckDBPyConnection, path: Path, run: str) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE classified AS
         WITH good AS (
-            SELECT {canonical}, a1.key AS actor1_key, a2.key AS actor2_key, {drone_tag_sql()},
+            SELECT {canonical}, a1.key AS actor1_key, a2.key AS actor2_key,
                    ? AS source_file, v._row AS source_row, ? AS ingest_run
             FROM validated v
             LEFT JOIN actor_map a1 ON v.actor1 = a1.name
             LEFT JOIN actor_map a2 ON v.actor2 = a2.name
             WHERE v._reason IS NULL
+        ), tagged AS ({tagged_sql("good")}
         ), ordered AS (
             SELECT g.*, e.ts AS stored_ts,
                    max(coalesce(g."timestamp", 0)) OVER earlier AS earlier_ts,
                    count(*) OVER earlier AS earlier_rows
-            FROM good g LEFT JOIN (SELECT event_id_cnty, coalesce(max("timestamp"), 0) AS ts
+            FROM tagged g LEFT JOIN (SELECT event_id_cnty, coalesce(max("timestamp"), 0) AS ts
                                    FROM events GROUP BY ALL) e USING (event_id_cnty)
             WINDOW earlier AS (PARTITION BY g.event_id_cnty ORDER BY g.source_row
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)

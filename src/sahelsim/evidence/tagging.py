@@ -524,6 +524,29 @@ def drone_tag_sql() -> str:
     )
 
 
+def drone_candidate_sql() -> str:
+    """A cheap test, true for every row :func:`drone_tag_sql` could tag as a drone.
+
+    Any drone term anywhere in the lower-cased, accent-free notes. Blanking and word boundaries only
+    ever remove matches, so this is a superset of the full rules' first step; in a real export
+    only a few percent of notes pass it, and only those pay for the full rules.
+    """
+    return _rx("strip_accents(lower(coalesce(notes, '')))", _alt(DRONE_TERMS_EN + DRONE_TERMS_FR))
+
+
+def tagged_sql(relation: str) -> str:
+    """A query giving every row of ``relation`` plus the four drone columns.
+
+    Use this for tables: rows without any drone term skip the full rules (they cannot be drone
+    events); DuckDB would otherwise normalise and scan every note with every pattern.
+    """
+    none = ("false AS drone, NULL::VARCHAR AS drone_role, NULL::VARCHAR AS drone_operator, "
+            "NULL::VARCHAR AS drone_platform")
+    candidate = drone_candidate_sql()
+    return (f"SELECT *, {drone_tag_sql()} FROM {relation} WHERE {candidate} "
+            f"UNION ALL SELECT *, {none} FROM {relation} WHERE NOT {candidate}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Python entry points: thin wrappers that run the SQL above.
 # ---------------------------------------------------------------------------------------------
@@ -593,6 +616,6 @@ def tag_many(rows: "pyarrow.Table | pandas.DataFrame") -> "pyarrow.Table":
     con = duckdb.connect(":memory:")
     try:
         con.register("_events", table)
-        return con.sql(f"SELECT *, {drone_tag_sql()} FROM _events").to_arrow_table()
+        return con.sql(tagged_sql("_events")).to_arrow_table()
     finally:
         con.close()
