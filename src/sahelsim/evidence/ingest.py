@@ -22,7 +22,7 @@ from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.readers import stage
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
-from sahelsim.evidence.tagging import tagged_sql
+from sahelsim.evidence.tagging import TAGGER_INPUT, tagged_sql
 from sahelsim.evidence.validation import validated_sql
 
 Progress = Callable[[str, int, int], None]  # (file, index, count)
@@ -78,15 +78,15 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
            FROM validated WHERE _reason IS NOT NULL""",
         [summary.ingest_run, str(path)])
     _map_actors(con, registry)
-    _classify(con, path, summary.ingest_run)
-    counts = dict(con.execute("SELECT action, count(*) FROM classified GROUP BY action").fetchall())
+    _classify(con)
+    counts = dict(con.execute("SELECT action, count(*) FROM actions GROUP BY action").fetchall())
     rejected = con.execute("SELECT count(*) FROM validated WHERE _reason IS NOT NULL").fetchone()[0]
     summary.read += rejected + sum(counts.values())
     summary.rejected += rejected
     summary.inserted += counts.get("inserted", 0)
     summary.updated += counts.get("updated", 0)
     summary.unchanged += counts.get("unchanged", 0)
-    _store_winners(con)
+    _store_winners(con, path, summary.ingest_run)
 
 
 def _map_actors(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> None:
@@ -100,46 +100,61 @@ def _map_actors(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> None
         con.executemany("INSERT INTO actor_map VALUES (?, ?)", resolved)
 
 
-def _classify(con: duckdb.DuckDBPyConnection, path: Path, run: str) -> None:
-    """Label each good record inserted / updated / unchanged against the store and earlier rows."""
-    canonical = ", ".join(f'v."{name}"' for name in EVENT_COLUMNS if name in _VALIDATED_COLUMNS)
+def _classify(con: duckdb.DuckDBPyConnection) -> None:
+    """Label each good record inserted / updated / unchanged against the store and earlier rows.
+
+    Only ids, timestamps and row numbers take part, so this stays small however wide the events are.
+    """
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE classified AS
+        """CREATE OR REPLACE TEMP TABLE actions AS
         WITH good AS (
-            SELECT {canonical}, a1.key AS actor1_key, a2.key AS actor2_key,
-                   ? AS source_file, v._row AS source_row, ? AS ingest_run
-            FROM validated v
-            LEFT JOIN actor_map a1 ON v.actor1 = a1.name
-            LEFT JOIN actor_map a2 ON v.actor2 = a2.name
-            WHERE v._reason IS NULL
-        ), tagged AS ({tagged_sql("good")}
+            SELECT event_id_cnty, coalesce("timestamp", 0) AS ts, _row
+            FROM validated WHERE _reason IS NULL
         ), ordered AS (
             SELECT g.*, e.ts AS stored_ts,
-                   max(coalesce(g."timestamp", 0)) OVER earlier AS earlier_ts,
+                   max(g.ts) OVER earlier AS earlier_ts,
                    count(*) OVER earlier AS earlier_rows
-            FROM tagged g LEFT JOIN (SELECT event_id_cnty, coalesce(max("timestamp"), 0) AS ts
+            FROM good g LEFT JOIN (SELECT event_id_cnty, coalesce(max("timestamp"), 0) AS ts
                                    FROM events GROUP BY ALL) e USING (event_id_cnty)
-            WINDOW earlier AS (PARTITION BY g.event_id_cnty ORDER BY g.source_row
+            WINDOW earlier AS (PARTITION BY g.event_id_cnty ORDER BY g._row
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         )
-        SELECT * EXCLUDE (stored_ts, earlier_ts, earlier_rows),
+        SELECT _row, event_id_cnty,
                CASE WHEN stored_ts IS NULL AND earlier_rows = 0 THEN 'inserted'
-                    WHEN coalesce("timestamp", 0) > greatest(coalesce(stored_ts, 0),
-                                                             coalesce(earlier_ts, 0)) THEN 'updated'
+                    WHEN ts > greatest(coalesce(stored_ts, 0), coalesce(earlier_ts, 0)) THEN 'updated'
                     ELSE 'unchanged' END AS action
-        FROM ordered""",
-        [str(path), run])
+        FROM ordered""")
 
 
-def _store_winners(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace each changed id by its last inserted-or-updated record of this file."""
+def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str) -> None:
+    """Replace each changed id by its last inserted-or-updated record of this file.
+
+    Actors are joined and drones tagged here, on the stored records only: a re-read of an
+    unchanged export tags nothing.
+    """
     con.execute("""DELETE FROM events WHERE event_id_cnty IN
-                   (SELECT event_id_cnty FROM classified WHERE action = 'updated')""")
+                   (SELECT event_id_cnty FROM actions WHERE action = 'updated')""")
+    canonical = ", ".join(f'v."{name}"' for name in EVENT_COLUMNS if name in _VALIDATED_COLUMNS)
     columns = ", ".join(f'"{name}"' for name in EVENT_COLUMNS)
     con.execute(
-        f"""INSERT INTO events ({columns}) SELECT {columns} FROM classified
-            WHERE action <> 'unchanged'
-            QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY source_row DESC) = 1""")
+        """CREATE OR REPLACE TEMP TABLE winners AS
+           SELECT _row FROM actions WHERE action <> 'unchanged'
+           QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY _row DESC) = 1""")
+    # Tags are computed on a narrow copy of just the columns the tagger reads, then joined back.
+    tagger_input = ", ".join(f"v.{name}" for name in TAGGER_INPUT)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE tags AS
+        {tagged_sql(f"(SELECT v._row, {tagger_input} FROM validated v SEMI JOIN winners USING (_row))")}""")
+    con.execute(
+        f"""INSERT INTO events ({columns})
+        SELECT {columns} FROM (
+            SELECT {canonical}, a1.key AS actor1_key, a2.key AS actor2_key,
+                   t.drone, t.drone_role, t.drone_operator, t.drone_platform,
+                   ? AS source_file, v._row AS source_row, ? AS ingest_run
+            FROM validated v JOIN tags t USING (_row)
+            LEFT JOIN actor_map a1 ON v.actor1 = a1.name
+            LEFT JOIN actor_map a2 ON v.actor2 = a2.name)""",
+        [str(path), run])
 
 
 def read_deletions(path: Path) -> list[str]:

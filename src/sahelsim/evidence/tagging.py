@@ -61,7 +61,7 @@ ROLES = ("strike", "isr", "intercepted")
 OPERATORS = ("state", "nonstate", "unknown")
 PLATFORMS = ("quadcopter", "fpv", "fixed_wing", "male", "unknown")
 OUTPUT_COLUMNS = ("drone", "drone_role", "drone_operator", "drone_platform")
-INPUT_COLUMNS = ("notes", "event_type", "sub_event_type", "actor1", "actor2", "inter1", "inter2")
+TAGGER_INPUT = INPUT_COLUMNS = ("notes", "event_type", "sub_event_type", "actor1", "actor2", "inter1", "inter2")
 
 # ---------------------------------------------------------------------------------------------
 # Pattern lists.  All patterns are RE2, lower case, accent-free: they run on the normalised text.
@@ -524,21 +524,27 @@ def drone_tag_sql() -> str:
     )
 
 
-def drone_candidate_sql() -> str:
-    """A cheap test, true for every row :func:`drone_tag_sql` could tag as a drone.
+#: Accented forms a drone term may carry in raw notes (French: aéronef, télépiloté, quadricoptère).
+_ACCENTED = {"a": "[aàâä]", "e": "[eéèêë]", "i": "[iîï]", "o": "[oôö]", "u": "[uùûü]", "c": "[cç]"}
 
-    Any drone term anywhere in the lower-cased, accent-free notes. Blanking and word boundaries only
-    ever remove matches, so this is a superset of the full rules' first step; in a real export
-    only a few percent of notes pass it, and only those pay for the full rules.
+
+def drone_candidate_sql() -> str:
+    """A cheap test on the raw notes, true for every row :func:`drone_tag_sql` could call a drone.
+
+    One case-insensitive RE2 pass for any drone term, accents allowed, with no normalisation:
+    blanking and word boundaries in the full rules only ever remove matches, so this is a superset
+    of their first step. In an export only a small share of notes pass, and only those pay for the
+    normalised text and the full rules.
     """
-    return _rx("strip_accents(lower(coalesce(notes, '')))", _alt(DRONE_TERMS_EN + DRONE_TERMS_FR))
+    terms = "".join(_ACCENTED.get(ch, ch) for ch in _alt(DRONE_TERMS_EN + DRONE_TERMS_FR))
+    return _rx("coalesce(notes, '')", "(?i)" + terms)
 
 
 def tagged_sql(relation: str) -> str:
-    """A query giving every row of ``relation`` plus the four drone columns.
+    """Every row of ``relation`` plus the four drone columns, the full rules run on candidates only.
 
-    Use this for tables: rows without any drone term skip the full rules (they cannot be drone
-    events); DuckDB would otherwise normalise and scan every note with every pattern.
+    Two branches of a UNION ALL rather than a CASE: DuckDB hoists the normalised text, used by many
+    patterns, out of any CASE and would compute it for every row.
     """
     none = ("false AS drone, NULL::VARCHAR AS drone_role, NULL::VARCHAR AS drone_operator, "
             "NULL::VARCHAR AS drone_platform")
