@@ -19,9 +19,6 @@ Run:  .venv/bin/python benchmarks/bench_tagging.py        (writes docs/bench_tag
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import os
-import platform
 import random
 import re
 import sys
@@ -35,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sahelsim.evidence import tagging  # noqa: E402
+from machine import describe_machine  # noqa: E402
 
 LABELLED = ROOT / "tests" / "data" / "drone_notes_labelled.csv"
 OUT = ROOT / "docs" / "bench_tagging.md"
@@ -105,7 +103,7 @@ def time_duckdb(con: duckdb.DuckDBPyConnection, name: str) -> tuple[float, float
     threads=1 the work runs on this process's thread, so CPU time is what the tagging itself costs."""
     con.execute(f"DROP TABLE IF EXISTS {name}_tagged")
     c0, t0 = time.process_time(), time.perf_counter()
-    con.execute(f"CREATE TABLE {name}_tagged AS SELECT {tagging.drone_tag_sql()} FROM {name}")
+    con.execute(f"CREATE TABLE {name}_tagged AS {tagging.tagged_sql(name)}")
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     drones = con.execute(f"SELECT count(*) FILTER (WHERE drone) FROM {name}_tagged").fetchone()[0]
     return wall, cpu, drones
@@ -162,22 +160,8 @@ def time_baseline(rows: list[tuple]) -> tuple[float, float]:
 
 # --- report -----------------------------------------------------------------------------------------
 
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return {"load": load, "cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-
-
 def main() -> None:
-    info = machine()  # load average before this run adds its own
+    info = describe_machine()  # load average before this run adds its own
     rng = random.Random(SEED)
     con = duckdb.connect(":memory:")
     con.execute("SET threads=1")
@@ -199,12 +183,13 @@ def main() -> None:
     write_report(results, info)
 
 
-def write_report(results: list[tuple], m: dict[str, str]) -> None:
+def write_report(results: list[tuple], machine: str) -> None:
     lines = [
         "## Drone tagging speed",
         "",
         f"Tagging {N_NOTES:,} generated notes (the labelled set sampled and perturbed, offline) with",
-        "`drone_tag_sql()` inside DuckDB, `SET threads=1`, all four output columns materialised.",
+        "`tagged_sql()` inside DuckDB (what ingest runs: the full rules on notes naming a drone),",
+        "`SET threads=1`, all four output columns materialised.",
         "Baseline: a Python loop calling `re.search` on the module's pattern lists in the same order, timed",
         f"on {N_BASELINE:,} of the same notes and extrapolated x{N_NOTES // N_BASELINE} (an estimate; it runs fewer",
         "operator tests than the SQL and returns nothing, so it is a lower bound for a pure-Python tagger).",
@@ -222,8 +207,7 @@ def write_report(results: list[tuple], m: dict[str, str]) -> None:
                      f"~{base_wall:.0f} s | ~{base_cpu:.0f} s | {base_cpu / cpu:.1f}x |")
     lines += [
         "",
-        f"Machine: {m['cpu']}, {m['cores']} cores visible (1 used); Python {m['python']}, DuckDB {m['duckdb']}; "
-        f"{m['date']}; load average {m['load']} (1/5/15 min) when the run started.",
+        machine + " One thread used.",
         "",
         "Regenerate: `.venv/bin/python benchmarks/bench_tagging.py`",
         "",

@@ -35,6 +35,8 @@ def describe_machine() -> str:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
             continue
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib():.0f} GiB RAM; "
             f"Python {platform.python_version()}; {', '.join(versions)}; "
-            f"run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.")
+            f"run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; load average {load} (1/5/15 min) "
+            "when it was described.")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acled_files import HEADER, OLD_HEADER, event, write_acled
+from acled_files import OLD_HEADER, event, write_acled
 from sahelsim.errors import UserError
 from sahelsim.evidence.ingest import ingest
 

@@ -27,6 +27,8 @@ app = typer.Typer(
 
 # Human output goes to stderr so that stdout carries only the --json document when asked for.
 console = Console(stderr=True)
+if not console.is_terminal:  # logs and pipes: wide enough that tables are not truncated
+    console.width = max(console.width, 140)
 
 JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
 
