@@ -17,9 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-pytest.importorskip("mesa", reason="Mesa is a benchmark-only dependency (pip install -e '.[bench]')")
-stats = pytest.importorskip("scipy.stats")
+from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
