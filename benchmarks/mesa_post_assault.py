@@ -26,7 +26,7 @@ equations. Where the engine makes a modelling choice MODEL.md leaves open, this 
 * assault: happens with probability p_without + (p_with - p_without) x Q; then every minute each
   defender falls with probability (alpha' x A x dt) / D and each attacker with
   ((beta x D + air) x dt) / A - binomial attrition soldier by soldier, where the engine draws the
-  same mean and variance as a rounded normal; breaking judged as in the engine.
+  same binomial in one inverse-CDF step per side; breaking judged as in the engine.
 
 Run directly for a quick look: `python benchmarks/mesa_post_assault.py [reps]`.
 """
