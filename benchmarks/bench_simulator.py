@@ -24,11 +24,9 @@ Results go to `docs/bench_simulator.md` (`--out` to change) and, as JSON, to std
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
-import platform
 import resource
 import shlex
 import subprocess
@@ -42,6 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from machine import describe_machine  # noqa: E402
 
 SCENARIO = "post-drone-assault"  # library scenario 3
 ENGINE_SEED = 20_261_123
@@ -305,31 +305,6 @@ def attrition_check(reps: int, variant: str | None) -> dict | None:
 
 # --- machine and report ---------------------------------------------------------------------------
 
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        kib = int(next(l for l in Path("/proc/meminfo").read_text().splitlines()
-                       if l.startswith("MemTotal")).split()[1])
-        ram = f"{kib / 1024 ** 2:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
-    import mesa
-    import scipy
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram": ram, "os": platform.platform(),
-            "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-            "mesa": mesa.__version__,
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "load_at_start": os.getloadavg()[0]}
-
-
 def _fmt_rate(x: float) -> str:
     return f"{x:,.0f}" if x >= 100 else f"{x:.1f}"
 
@@ -354,11 +329,9 @@ def report(res: dict) -> str:
         "",
         "### Machine and command",
         "",
-        f"- CPU: {m['cpu']}, {m['cores']} cores visible; RAM {m['ram']}; {m['os']}",
-        f"- Python {m['python']}, NumPy {m['numpy']}, SciPy {m['scipy']}, Mesa {m['mesa']}",
-        (f"- Date: {m['date']}; total benchmark time {res['total_s']:.0f} s; 1-min load average"
-        f" {m['load_at_start']:.2f} at the start, {res['load_at_end']:.2f} at the end (other work on"
-        " the machine slows both sides alike)"),
+        f"- {m} (at the start)",
+        (f"- Total benchmark time {res['total_s']:.0f} s; 1-min load average {res['load_at_end']:.2f}"
+         " at the end (other work on the machine slows both sides alike)"),
         f"- Command: `{res['command']}`",
         ("- Engine measurements: each R in a fresh subprocess pinned to one CPU (`sched_setaffinity`),"
         " `run(scenario, R, seed, workers=1, keep_table=False)`, chunk size "
@@ -576,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join([".venv/bin/python", "benchmarks/bench_simulator.py",
                         *[shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])]])
     res: dict = {"scenario": SCENARIO + (f"@{args.variant}" if args.variant else ""),
-                 "command": command, "machine": machine(), "engine": [], "notes": []}
+                 "command": command, "machine": describe_machine(), "engine": [], "notes": []}
     for exponent in range(3, args.max_exponent + 1):
         runs = 10 ** exponent
         entry = measure_engine(runs, args.chunk_size, args.variant)

@@ -30,7 +30,7 @@ def memory_gib() -> float:
 
 def describe_machine() -> str:
     versions = []
-    for package in ("numpy", "duckdb", "pandas", "pyarrow", "mesa"):
+    for package in ("numpy", "scipy", "duckdb", "pandas", "pyarrow", "mesa"):
         try:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
