@@ -27,6 +27,12 @@ from sahelsim.evidence.validation import validated_sql
 
 Progress = Callable[[str, int, int], None]  # (file, index, count)
 
+# Columns the validated table carries (canonical ACLED + dataset + UCDP deaths range).
+_VALIDATED_COLUMNS = {name for name in EVENT_COLUMNS
+                      if name not in {"actor1_key", "actor2_key", "drone", "drone_role",
+                                      "drone_operator", "drone_platform", "source_file",
+                                      "source_row", "ingest_run"}}
+
 
 @dataclass
 class IngestSummary:
@@ -189,10 +195,3 @@ def _record_run(con: duckdb.DuckDBPyConnection, summary: IngestSummary) -> None:
         [summary.ingest_run, datetime.now(timezone.utc).replace(tzinfo=None), summary.files,
          summary.read, summary.inserted, summary.updated, summary.unchanged, summary.rejected,
          summary.deleted])
-
-
-# Columns the validated table carries (canonical ACLED + dataset + UCDP deaths range).
-_VALIDATED_COLUMNS = {name for name in EVENT_COLUMNS
-                      if name not in {"actor1_key", "actor2_key", "drone", "drone_role",
-                                      "drone_operator", "drone_platform", "source_file",
-                                      "source_row", "ingest_run"}}

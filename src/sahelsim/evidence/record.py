@@ -55,8 +55,8 @@ class EventFilter:
 def select_events(con: duckdb.DuckDBPyConnection, where: EventFilter) -> pa.Table:
     """The matching events with every canonical and derived column, oldest first."""
     condition, params = where.where()
-    return con.execute(f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty",
-                       params).fetch_arrow_table()
+    return con.sql(f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty",
+                   params=params).to_arrow_table()
 
 
 def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path, fmt: str) -> int:
