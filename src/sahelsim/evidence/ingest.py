@@ -22,7 +22,7 @@ from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.readers import stage
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
-from sahelsim.evidence.tagging import TAGGER_INPUT, tagged_sql
+from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
 from sahelsim.evidence.validation import validated_sql
 
 Progress = Callable[[str, int, int], None]  # (file, index, count)
@@ -146,18 +146,20 @@ def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str) -> None
         """CREATE OR REPLACE TEMP TABLE winners AS
            SELECT _row FROM actions WHERE action <> 'unchanged'
            QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY _row DESC) = 1""")
-    # Tags are computed on a narrow copy of just the columns the tagger reads, then joined back.
-    tagger_input = ", ".join(f"v.{name}" for name in TAGGER_INPUT)
+    # The full tagging rules run only on stored records whose notes name a drone at all (a few
+    # percent of an export); every other record is simply not a drone event.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tags AS
-        {tagged_sql(f"(SELECT v._row, {tagger_input} FROM validated v SEMI JOIN winners USING (_row))")}""")
+        SELECT _row, {drone_tag_sql()} FROM validated SEMI JOIN winners USING (_row)
+        WHERE {drone_candidate_sql()}""")
     con.execute(
         f"""INSERT INTO events ({columns})
         SELECT {columns} FROM (
             SELECT {canonical}, a1.key AS actor1_key, a2.key AS actor2_key,
-                   t.drone, t.drone_role, t.drone_operator, t.drone_platform,
-                   ? AS source_file, v._row AS source_row, ? AS ingest_run
-            FROM validated v JOIN tags t USING (_row)
+                   coalesce(t.drone, false) AS drone, t.drone_role, t.drone_operator,
+                   t.drone_platform, ? AS source_file, v._row AS source_row, ? AS ingest_run
+            FROM validated v SEMI JOIN winners USING (_row)
+            LEFT JOIN tags t USING (_row)
             LEFT JOIN actor_map a1 ON v.actor1 = a1.name
             LEFT JOIN actor_map a2 ON v.actor2 = a2.name)""",
         [str(path), run])
