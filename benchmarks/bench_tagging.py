@@ -188,7 +188,7 @@ def write_report(results: list[tuple], machine: str) -> None:
         "## Drone tagging speed",
         "",
         f"Tagging {N_NOTES:,} generated notes (the labelled set sampled and perturbed, offline) with",
-        "`tagged_sql()` inside DuckDB (what ingest runs: the full rules on notes naming a drone),",
+        "`tagged_sql()` inside DuckDB (like ingest, the full rules run only on notes naming a drone),",
         "`SET threads=1`, all four output columns materialised.",
         "Baseline: a Python loop calling `re.search` on the module's pattern lists in the same order, timed",
         f"on {N_BASELINE:,} of the same notes and extrapolated x{N_NOTES // N_BASELINE} (an estimate; it runs fewer",

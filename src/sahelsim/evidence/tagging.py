@@ -61,7 +61,7 @@ ROLES = ("strike", "isr", "intercepted")
 OPERATORS = ("state", "nonstate", "unknown")
 PLATFORMS = ("quadcopter", "fpv", "fixed_wing", "male", "unknown")
 OUTPUT_COLUMNS = ("drone", "drone_role", "drone_operator", "drone_platform")
-TAGGER_INPUT = INPUT_COLUMNS = ("notes", "event_type", "sub_event_type", "actor1", "actor2", "inter1", "inter2")
+INPUT_COLUMNS = ("notes", "event_type", "sub_event_type", "actor1", "actor2", "inter1", "inter2")
 
 # ---------------------------------------------------------------------------------------------
 # Pattern lists.  All patterns are RE2, lower case, accent-free: they run on the normalised text.
