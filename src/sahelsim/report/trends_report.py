@@ -93,6 +93,8 @@ def _html(charts: list[Chart], by_actor: pd.DataFrame, path: Path) -> Path:
         draw = px.line if chart.kind == "line" else px.bar
         figure = draw(chart.data, x=chart.x, y=chart.y, color=chart.color, title=chart.title,
                       **({"markers": True} if chart.kind == "line" else {}))
+        if chart.x == "year":  # whole years are labels, not a continuous scale ("2,023.5")
+            figure.update_xaxes(type="category")
         parts.append(to_html(figure, full_html=False, include_plotlyjs=(index == 0)))
     table = by_actor.to_html(index=False, border=0, classes="trends")
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
