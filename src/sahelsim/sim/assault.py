@@ -86,15 +86,14 @@ def binomial_quantile(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray
     """Exact binomial draws by inversion: the smallest k with BinomCDF(k; n, p) >= u, elementwise.
 
     `n` holds whole numbers (as floats), 0 <= p <= 1 and 0 <= u <= 1 (capped at `U_MAX`); p = 1 gives
-    n (all fall), n = 0 or p = 0 gives 0. The search walks k up from 0 over all draws at once, with
-    pmf(0) = (1 − p)^n and pmf(k + 1) = pmf(k) · (n − k) · p / (1 − p) / (k + 1); a draw leaves the
-    search when its CDF reaches u, and the working arrays shrink as draws leave. Draws with a mean
-    n·p above `SEARCH_MAX_MEAN`, or where (1 − p)^n underflows, use `scipy.stats.binom.ppf` (the same
-    quantile, slower). For a fixed u the result never falls when p or n rises.
+    n (all fall), n = 0 or p = 0 gives 0. The search (`_search`) walks k up from 0 over all draws at
+    once, with pmf(0) = (1 − p)^n and pmf(k + 1) = pmf(k) · (n − k) · p / (1 − p) / (k + 1). Draws with
+    a mean n·p above `SEARCH_MAX_MEAN`, or where (1 − p)^n underflows, use `scipy.stats.binom.ppf`
+    (the same quantile, slower). For a fixed u the result never falls when p or n rises.
+    n, p and u have one shape, which the result has too.
     """
-    n = np.asarray(n, dtype=float)
-    p = np.asarray(p, dtype=float)
-    u = np.asarray(u, dtype=float)
+    shape = np.shape(u)
+    n, p, u = (np.asarray(a, dtype=float).reshape(-1) for a in (n, p, u))
     if not u.max(initial=0.0) <= U_MAX:
         u = np.minimum(u, U_MAX)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -107,43 +106,10 @@ def binomial_quantile(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray
         elsewhere = ~((mean <= SEARCH_MAX_MEAN) & (log_none > -700.0))
         u_search = np.where(elsewhere, 0.0, u)  # leave the search at once
         ratio[elsewhere], log_none[elsewhere] = 0.0, 0.0
-    k = np.zeros(n.shape, dtype=np.uint8)
-    # working arrays: all draws at first; `rows` indexes them into the full ones after compaction
-    pmf_w = np.exp(log_none)
-    cdf_w, u_w, n_w, ratio_w, k_w = pmf_w.copy(), u_search, n, ratio, k
-    step = np.empty_like(n)
-    going = cdf_w < u_w
-    left = np.count_nonzero(going)
-    last = min(float(n.max(initial=0.0)), _SEARCH_MAX_K)  # pmf(k) = 0 beyond k = n
-    rows, j = None, 0
-    while left and j < last:
-        if left <= _COMPACT * going.size:
-            keep = np.flatnonzero(going)
-            if rows is None:
-                rows = keep
-            else:
-                k[rows] = k_w
-                rows = rows[keep]
-            pmf_w, cdf_w, u_w, n_w, ratio_w, k_w = (
-                pmf_w[keep], cdf_w[keep], u_w[keep], n_w[keep], ratio_w[keep], k_w[keep])
-            going, step = np.ones(keep.size, dtype=bool), np.empty(keep.size)
-        # (n − j) exactly: it is 0 at j = n, so pmf stays 0 beyond and the CDF never falls
-        np.subtract(n_w, float(j), out=step)
-        step *= ratio_w
-        pmf_w *= step
-        pmf_w *= 1.0 / (j + 1)  # pmf(j + 1)
-        cdf_w += pmf_w  # CDF(j + 1)
-        j += 1
-        np.add(k_w, going.view(np.uint8), out=k_w)  # draws with CDF(j − 1) < u move on to j
-        np.less(cdf_w, u_w, out=going)
-        left = np.count_nonzero(going)
-    if rows is not None:
-        k[rows] = k_w
-    draws = k.astype(float)
-    if left:  # not reached (rounding in the summed CDF is far below 1 − U_MAX); scipy if it were
-        stuck = np.zeros(n.shape, dtype=bool)
-        stuck[np.arange(n.size) if rows is None else rows] = going
+    k, stuck = _search(np.exp(log_none), n, ratio, u_search)
+    if stuck is not None:  # not reached (rounding in the summed CDF is far below 1 − U_MAX)
         elsewhere = stuck if elsewhere is None else elsewhere | stuck
+    draws = k.astype(float)
     np.minimum(draws, n, out=draws)
     if elsewhere is not None:
         certain = elsewhere & (p >= 1.0)
@@ -154,7 +120,56 @@ def binomial_quantile(n: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndarray
             from scipy import stats
 
             draws[rest] = np.clip(stats.binom.ppf(u[rest], n[rest], p[rest]), 0.0, n[rest])
-    return draws
+    return draws.reshape(shape)
+
+
+def _search(pmf: np.ndarray, n: np.ndarray, ratio: np.ndarray,
+            u: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The smallest k with CDF(k) >= u for every draw (1-D arrays; `pmf` holds pmf(0)).
+
+    All draws walk k up together: pmf(k + 1) = pmf(k) · ((n − k) · ratio) · (1 / (k + 1)), updated in
+    place in that order (the order fixes the rounding, hence the draws), and CDF(k + 1) = CDF(k) +
+    pmf(k + 1); a draw stops counting once its CDF reaches u. Finished draws stay in the working
+    arrays (updating them costs less than moving the others) until only `_COMPACT` of them are still
+    searching; then those are gathered into smaller arrays and `rows` says where they came from.
+    Returns k (8 bits: k stays below 140 for means up to `SEARCH_MAX_MEAN`) and a mask of the draws
+    still searching at `_SEARCH_MAX_K`, or None when there are none.
+    """
+    size = n.size
+    k = np.zeros(size, dtype=np.uint8)
+    cdf = pmf.copy()
+    step = np.empty_like(pmf)
+    going = cdf < u
+    left = np.count_nonzero(going)
+    last = min(float(n.max(initial=0.0)), _SEARCH_MAX_K)  # pmf(k) = 0 beyond k = n
+    k_w, n_w, ratio_w, u_w = k, n, ratio, u  # the working arrays (pmf and cdf too)
+    rows, j = None, 0
+    while left and j < last:
+        if left <= _COMPACT * going.size:
+            keep = np.flatnonzero(going)
+            if rows is not None:
+                k[rows] = k_w
+            rows = keep if rows is None else rows[keep]
+            pmf, cdf, u_w, n_w, ratio_w, k_w = (
+                pmf[keep], cdf[keep], u_w[keep], n_w[keep], ratio_w[keep], k_w[keep])
+            going, step = np.ones(keep.size, dtype=bool), step[:keep.size]
+        # (n − j) exactly: it is 0 at j = n, so pmf stays 0 beyond and the CDF never falls
+        np.subtract(n_w, float(j), out=step)
+        step *= ratio_w
+        pmf *= step
+        pmf *= 1.0 / (j + 1)  # pmf(j + 1)
+        cdf += pmf  # CDF(j + 1)
+        j += 1
+        k_w += going.view(np.uint8)  # draws with CDF(j − 1) < u move on to j
+        np.less(cdf, u_w, out=going)
+        left = np.count_nonzero(going)
+    if rows is not None:
+        k[rows] = k_w
+    if not left:
+        return k, None
+    stuck = np.zeros(size, dtype=bool)
+    stuck[np.arange(size) if rows is None else rows] = going
+    return k, stuck
 
 
 def _losses(mean: np.ndarray, side: np.ndarray, z: np.ndarray | None) -> np.ndarray:
@@ -164,7 +179,9 @@ def _losses(mean: np.ndarray, side: np.ndarray, z: np.ndarray | None) -> np.ndar
     if z is None:
         return mean
     p = np.divide(mean, side, out=np.zeros_like(mean), where=side > 0)
-    return binomial_quantile(side, np.minimum(p, 1.0), special.ndtr(z))
+    np.minimum(p, 1.0, out=p)
+    # Φ in double precision whatever z's type: single-precision normals are widened exactly
+    return binomial_quantile(side, p, special.ndtr(z, dtype=float))
 
 
 def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison: float,
@@ -175,8 +192,12 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
     judged against the full `garrison`. `noise()` returns the next (R, 2) standard normals (column 0
     for the attackers' losses, 1 for the defenders'), each turned into the uniform of one exact
     binomial draw by inversion (`binomial_quantile`). It is called once per step while any fight
-    goes on, so every replication sees the same draws whatever the others do. Finished fights drop
-    out of the working arrays, so late steps cost little.
+    goes on, so every replication sees the same draws whatever the others do.
+
+    The fights still going on are the working set: `forces` holds their attackers (row 0) and
+    standing defenders (row 1) side by side, so both sides' losses come from one search over
+    2 × fights draws without concatenating. A fight that ends drops out of the working set, and its final
+    numbers are written then, so late steps cost little.
     """
     reps = len(occurs)
     outcome = np.where(occurs, Outcome.STALEMATE, Outcome.NO_ASSAULT).astype(np.int8)
@@ -184,8 +205,9 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
     final_standing = np.asarray(defenders, dtype=float).copy()
     final_reinforced = np.zeros(reps)
     rows = np.flatnonzero(occurs)  # the working set: fights still going on
-    attackers = np.full(rows.size, float(plan.attackers))
-    standing = final_standing[rows]
+    forces = np.empty((2, rows.size))
+    forces[0] = plan.attackers
+    forces[1] = final_standing[rows]
     alpha = plan.alpha_per_min * (1.0 + plan.isr_gain * quality[rows])
     reinforced = 0.0
     dt = plan.step_min
@@ -195,27 +217,35 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
         minute = step * dt
         if reinforced == 0 and minute >= plan.qrf_arrival_min:
             reinforced = float(plan.qrf_size)
-            standing = standing + reinforced
+            forces[1] += reinforced
         surprise = plan.surprise_factor if minute < plan.surprise_min and not plan.warned else 1.0
         air = plan.air_fire_per_min if minute >= plan.air_fire_from_min else 0.0
-        to_attackers = np.minimum((plan.beta_per_min * standing + air) * dt, attackers)
-        to_defenders = np.minimum(alpha * surprise * attackers * dt, standing)
-        # both sides in one call (one search over 2 × rows draws): attackers first, then defenders
-        z = None if noise is None else np.ascontiguousarray(noise()[rows].T, dtype=float).ravel()
-        lost = _losses(np.concatenate((to_attackers, to_defenders)),
-                       np.concatenate((attackers, standing)), z)
-        attackers = attackers - lost[:rows.size]
-        standing = standing - lost[rows.size:]
+        attackers, standing = forces
+        mean = np.empty_like(forces)
+        np.minimum((plan.beta_per_min * standing + air) * dt, attackers, out=mean[0])
+        np.minimum(alpha * surprise * attackers * dt, standing, out=mean[1])
+        # this step's normals of the fights going on, laid out like `forces`
+        z = None if noise is None else np.take(noise().T, rows, axis=1)
+        forces -= _losses(mean, forces, z)
         defenders_broke = standing <= plan.defender_break * garrison
         attackers_broke = ~defenders_broke & (attackers <= plan.attacker_break * plan.attackers)
-        outcome[rows[defenders_broke]] = Outcome.OVERRUN
-        outcome[rows[attackers_broke]] = Outcome.REPELLED
-        final_attackers[rows], final_standing[rows] = attackers, standing
-        final_reinforced[rows] = reinforced
-        going_on = ~(defenders_broke | attackers_broke)
-        rows, attackers, standing, alpha = (rows[going_on], attackers[going_on], standing[going_on],
-                                            alpha[going_on])
+        ended = defenders_broke | attackers_broke
+        if ended.any():
+            outcome[rows[defenders_broke]] = Outcome.OVERRUN
+            outcome[rows[attackers_broke]] = Outcome.REPELLED
+            _record(rows[ended], forces[:, ended], reinforced,
+                    final_attackers, final_standing, final_reinforced)
+            going_on = ~ended
+            rows, forces, alpha = rows[going_on], forces[:, going_on], alpha[going_on]
+    _record(rows, forces, reinforced, final_attackers, final_standing, final_reinforced)  # time ran out
     return AssaultResult(
         outcome=outcome,
         attacker_losses=np.where(occurs, plan.attackers - final_attackers, 0.0),
         defender_losses=np.where(occurs, defenders + final_reinforced - final_standing, 0.0))
+
+
+def _record(rows: np.ndarray, forces: np.ndarray, reinforced: float, final_attackers: np.ndarray,
+            final_standing: np.ndarray, final_reinforced: np.ndarray) -> None:
+    """Write the numbers the fights `rows` ended with into the per-replication arrays."""
+    final_attackers[rows], final_standing[rows] = forces
+    final_reinforced[rows] = reinforced

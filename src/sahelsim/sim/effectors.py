@@ -58,12 +58,14 @@ def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
     reps, sorties = launch.shape
 
     def by_rank(values: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(values, order, axis=1)
+        """(D, R): row `rank` holds every replication's sortie of that arrival rank, contiguous,
+        so the loop below reads whole rows instead of strided columns."""
+        return np.ascontiguousarray(np.take_along_axis(values, order, axis=1).T)
 
     launch_r, alert_r = by_rank(launch), by_rank(alert)
     tries_r = [by_rank(k) for k in tries]
-    defeat_r = np.full((reps, sorties), np.inf)
-    by_r = np.full((reps, sorties), -1, dtype=np.int8)
+    defeat_r = np.full((sorties, reps), np.inf)
+    by_r = np.full((sorties, reps), -1, dtype=np.int8)
     busy = np.zeros((len(effectors), reps))
     shots = np.zeros((reps, len(effectors)))
     for rank in range(sorties):
@@ -71,12 +73,12 @@ def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
         starts, ends, counts = [], [], []
         best, best_j = np.full(reps, np.inf), np.full(reps, -1, dtype=np.int8)
         for j, effector in enumerate(effectors):
-            start = np.maximum(np.maximum(alert_r[:, rank], busy[j]),
-                               launch_r[:, rank] + effector.window_in_s[sortie])
-            end = launch_r[:, rank] + effector.window_out_s[sortie]
+            start = np.maximum(np.maximum(alert_r[rank], busy[j]),
+                               launch_r[rank] + effector.window_in_s[sortie])
+            end = launch_r[rank] + effector.window_out_s[sortie]
             n = np.maximum(np.floor((end - start) / effector.engage_s), 0.0)
             n = np.nan_to_num(n, nan=0.0, posinf=0.0)
-            kill = np.where(tries_r[j][:, rank] <= n, start + tries_r[j][:, rank] * effector.engage_s,
+            kill = np.where(tries_r[j][rank] <= n, start + tries_r[j][rank] * effector.engage_s,
                             np.inf)
             better = kill < best
             best, best_j = np.where(better, kill, best), np.where(better, j, best_j)
@@ -86,12 +88,12 @@ def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
         for j, effector in enumerate(effectors):
             with np.errstate(invalid="ignore"):
                 until_kill = np.ceil((best - starts[j]) / effector.engage_s)
-            fired = np.minimum(np.minimum(tries_r[j][:, rank], counts[j]), until_kill)
+            fired = np.minimum(np.minimum(tries_r[j][rank], counts[j]), until_kill)
             shots[:, j] += np.maximum(np.nan_to_num(fired, nan=0.0), 0.0)
             engaged = starts[j] < np.minimum(ends[j], best)
             busy[j] = np.where(engaged, np.minimum(ends[j], best), busy[j])
-        defeat_r[:, rank], by_r[:, rank] = best, best_j
-    defeat, by = np.empty_like(defeat_r), np.empty_like(by_r)
-    np.put_along_axis(defeat, order, defeat_r, axis=1)
-    np.put_along_axis(by, order, by_r, axis=1)
+        defeat_r[rank], by_r[rank] = best, best_j
+    defeat, by = np.empty((reps, sorties)), np.empty((reps, sorties), dtype=np.int8)
+    np.put_along_axis(defeat, order, defeat_r.T, axis=1)
+    np.put_along_axis(by, order, by_r.T, axis=1)
     return Engagement(defeat_time=defeat, defeated_by=by, shots=shots)

@@ -18,19 +18,38 @@ import numpy as np
 
 
 def binomial_by_inversion(uniforms: np.ndarray, n: np.ndarray | int, p: np.ndarray) -> np.ndarray:
-    """Binomial(n, p) counts as the inverse CDF at `uniforms`; loops over k, so for small n only."""
+    """Binomial(n, p) counts as the inverse CDF at `uniforms`; loops over k, so for small n only.
+
+    pmf(k + 1) = pmf(k) · (n − k) / (k + 1) · p / (1 − p), updated in place in that order (the order
+    fixes the rounding, hence the draws). A scalar n (people per delivery) keeps n − k a scalar too:
+    no per-element integer arrays in the loop, and no k < n mask, since the loop stops at n.
+    """
+    n_scalar = int(n) if np.ndim(n) == 0 else None
     n = np.broadcast_to(np.asarray(n, dtype=np.int64), uniforms.shape)
     p = np.broadcast_to(np.clip(p, 0.0, 1.0), uniforms.shape)
     certain = p >= 1.0
-    q = np.where(certain, 1.0, 1.0 - p)
-    ratio = np.where(certain, 0.0, p / q)
+    if certain.any():
+        q = np.where(certain, 1.0, 1.0 - p)
+        ratio = np.where(certain, 0.0, p / q)
+    else:  # the usual case: the same values without the masking
+        q = 1.0 - p
+        ratio = p / q
     pmf = q ** n
     cdf = pmf.copy()
     count = np.zeros(uniforms.shape, dtype=np.int64)
+    below = np.empty(uniforms.shape, dtype=bool)  # u >= CDF(k): the draw is above k
+    remaining = None if n_scalar is not None else n.astype(float)  # n − k, exact in floating point
     for k in range(int(n.max(initial=0))):
-        count += (uniforms >= cdf) & (k < n)
-        pmf = pmf * (n - k) / (k + 1) * ratio
+        np.greater_equal(uniforms, cdf, out=below)
+        if n_scalar is None:
+            below &= k < n
+        count += below
+        pmf *= float(n_scalar - k) if n_scalar is not None else remaining
+        pmf /= k + 1
+        pmf *= ratio
         cdf += pmf
+        if n_scalar is None:
+            remaining -= 1.0
     return np.where(certain, n, count)
 
 
