@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sahelsim.evidence.readers import Staged
-from sahelsim.evidence.schema import ACLED_COLUMNS
+from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
 
 # Date formats seen in ACLED exports over the years: 2022-09-23, 21 March 2020, 9-May-20.
 DATE_FORMATS = ["%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d-%b-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]
@@ -188,9 +188,7 @@ def validated_sql(staged: Staged) -> str:
     """
     parsers = ucdp_parsers(staged) if staged.kind == "ucdp" else acled_parsers(staged)
     checks = ucdp_checks(staged) if staged.kind == "ucdp" else acled_checks(staged)
-    typed = ", ".join(
-        f"CAST({expr} AS {ACLED_COLUMNS.get(name, 'VARCHAR') if name in ACLED_COLUMNS else _derived(name)})"
-        f" AS {name}" for name, expr in parsers.items())
+    typed = ", ".join(f"CAST({expr} AS {EVENT_COLUMNS[name]}) AS {name}" for name, expr in parsers.items())
     field = " ".join(f"WHEN {c.bad} THEN {_quote(c.field)}" for c in checks)
     reason = " ".join(f"WHEN {c.bad} THEN {c.message}" for c in checks)
     return f"""
@@ -199,10 +197,6 @@ def validated_sql(staged: Staged) -> str:
                    CASE {field} ELSE NULL END AS _field,
                    CASE {reason} ELSE NULL END AS _reason
             FROM {staged.source} AS r, LATERAL (SELECT {typed}) AS p)"""
-
-
-def _derived(name: str) -> str:
-    return "INTEGER" if name.startswith("deaths_") else "VARCHAR"
 
 
 def _quote(text: str | None) -> str:
