@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -127,6 +128,54 @@ def test_wrong_column_count_is_quarantined_not_fatal(tmp_path, db):
     reasons = [row["reason"] for row in stored(db, "SELECT * FROM quarantine ORDER BY row")]
     assert reasons == ["wrong column count: expected 31, found 3",
                        "wrong column count: expected 31, found 33"]
+
+
+def test_unreadable_records_are_quarantined_and_later_rows_keep_their_numbers(tmp_path, db):
+    """Records the CSV reader cannot split (an unterminated quote, bytes that are not UTF-8) are
+    quarantined one by one with their raw line; records after them keep their place in the file."""
+    path = write_acled(tmp_path / "broken.csv", [event(event_id_cnty="MLI1", notes="two\nlines")])
+    with path.open("ab") as handle:
+        handle.write(b'MLI2,2025-01-01,"unterminated"quote' + b",x" * 28 + b"\n")
+        handle.write(",".join(["MLI3"] + ["\xff"] * 30).encode("latin-1") + b"\n")
+    write_acled(tmp_path / "rest.csv", [event(event_id_cnty="MLI4"), event(event_id_cnty="MLI5")])
+    with path.open("ab") as handle:
+        handle.write((tmp_path / "rest.csv").read_bytes().split(b"\n", 1)[1])
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (5, 3, 2)
+    quarantined = stored(db, "SELECT row, reason, raw FROM quarantine ORDER BY row")
+    assert [row["row"] for row in quarantined] == [2, 3]
+    assert "unterminated quote" in quarantined[0]["reason"] and quarantined[0]["raw"].startswith("MLI2,")
+    assert "not utf-8" in quarantined[1]["reason"].lower()
+    assert [(row["event_id_cnty"], row["source_row"]) for row in stored(db)] == [
+        ("MLI1", 1), ("MLI4", 4), ("MLI5", 5)]
+
+
+def test_large_file_keeps_file_order_with_rejects_in_between(tmp_path, db):
+    """A file large enough for DuckDB's reader to split between threads: every stored event keeps
+    its record number, also after broken records, and duplicates are judged in file order."""
+    from sahelsim.evidence.synthetic import write_acled_csv
+
+    source = tmp_path / "synthetic.csv"
+    write_acled_csv(source, 60_000, seed=3)  # about 27 MB; synthetic ids are SYN-<record number>
+    broken_after = {10_000, 30_000, 50_001}
+    path = tmp_path / "with_rejects.csv"
+    with source.open(newline="", encoding="utf-8") as src, path.open("w", newline="", encoding="utf-8") as out:
+        reader, writer = csv.reader(src), csv.writer(out, lineterminator="\n")
+        writer.writerow(next(reader))
+        for number, record in enumerate(reader, start=1):
+            writer.writerow(record)
+            if number in broken_after:
+                out.write("BROKEN,only,three\n")
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (60_003, 60_000, 3)
+    shifted = stored(db, """SELECT count(*) AS wrong FROM events
+        WHERE source_row <> CAST(split_part(event_id_cnty, '-', 2) AS BIGINT)
+              + (CAST(split_part(event_id_cnty, '-', 2) AS BIGINT) > 10000)::INT
+              + (CAST(split_part(event_id_cnty, '-', 2) AS BIGINT) > 30000)::INT
+              + (CAST(split_part(event_id_cnty, '-', 2) AS BIGINT) > 50001)::INT""")
+    assert shifted == [{"wrong": 0}]
+    assert [row["row"] for row in stored(db, "SELECT row FROM quarantine ORDER BY row")] == [
+        10_001, 30_002, 50_004]
 
 
 def test_reingest_replaces_that_files_quarantine(tmp_path, db):

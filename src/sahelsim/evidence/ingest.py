@@ -19,7 +19,7 @@ import duckdb
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
-from sahelsim.evidence.readers import stage
+from sahelsim.evidence.readers import Staged, stage
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
@@ -76,23 +76,83 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     staged = stage(con, path, "staged")
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged)}")
-    except duckdb.Error as error:  # the CSV itself is broken (an unclosed quote, bad bytes)
+    except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
         raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
     con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
+    unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
+    numbering = _record_numbers(con, staged)
     con.execute(
-        """INSERT INTO quarantine SELECT ?, ?, _row, _field, _reason, _raw
-           FROM validated WHERE _reason IS NOT NULL""",
+        f"""INSERT INTO quarantine SELECT ?, ?, {numbering.expression}, _field, _reason, _raw
+           FROM validated v {numbering.join} WHERE _reason IS NOT NULL""",
         [summary.ingest_run, str(path)])
     _map_actors(con, registry)
     _classify(con)
     counts = dict(con.execute("SELECT action, count(*) FROM actions GROUP BY action").fetchall())
-    rejected = con.execute("SELECT count(*) FROM validated WHERE _reason IS NOT NULL").fetchone()[0]
-    summary.read += rejected + sum(counts.values())
-    summary.rejected += rejected
+    invalid = con.execute("SELECT count(*) FROM validated WHERE _reason IS NOT NULL").fetchone()[0]
+    summary.read += unreadable + invalid + sum(counts.values())
+    summary.rejected += unreadable + invalid
     summary.inserted += counts.get("inserted", 0)
     summary.updated += counts.get("updated", 0)
     summary.unchanged += counts.get("unchanged", 0)
-    _store_winners(con, path, summary.ingest_run)
+    _store_winners(con, path, summary.ingest_run, numbering)
+
+
+def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path,
+                           run: str) -> int:
+    """Quarantine the records the CSV reader could not split into fields; returns how many.
+
+    The reader lists one error per missing or surplus field ("Found: 3", "Found: 4", … for a record
+    of 3 fields; "Found: 32", "Found: 33" for one of 33), so a record is quarantined once, with its
+    field count and raw line. Its `line` counts records, the header being 1.
+    """
+    if staged.rejects is None:
+        return 0
+    found = "try_cast(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS INT)"
+    return con.execute(
+        f"""INSERT INTO quarantine
+        SELECT ?, ?, line - 1, NULL,
+               CASE WHEN bool_and(error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS'))
+                    THEN format('wrong column count: expected {staged.width}, found {{}}',
+                                CASE WHEN bool_or(error_type = 'TOO MANY COLUMNS')
+                                     THEN max({found}) ELSE min({found}) END)
+                    ELSE format('unreadable CSV record ({{}}): {{}}',
+                                lower(arg_min(error_type, column_idx)::VARCHAR),
+                                arg_min(error_message, column_idx)) END,
+               trim(any_value(csv_line), chr(13) || chr(10))
+        FROM {staged.rejects} GROUP BY line""",
+        [run, str(path)]).fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """SQL giving a row `v` of the validated table its record number in the file (1 = first record)."""
+
+    expression: str
+    join: str = ""
+
+
+def _record_numbers(con: duckdb.DuckDBPyConnection, staged: Staged) -> Numbering:
+    """Record numbers from `rowid`, which counts the records the reader accepted in file order.
+
+    DuckDB numbers a table's rows from a base that is not 0 inside a transaction, hence `first`.
+    With no reader rejects (the usual case) a row's place is its record number. Otherwise each
+    accepted row moves down by the rejected records before it: the j-th rejected record (in file
+    order) had `line − 1 − j` accepted records before it, and an ASOF join finds the last such step
+    at or below a row's place.
+    """
+    first = con.execute("SELECT coalesce(min(rowid), 0) FROM validated").fetchone()[0]
+    place = f"(v.rowid - {first})"
+    if staged.rejects is None or not con.execute(f"SELECT count(*) FROM {staged.rejects}").fetchone()[0]:
+        return Numbering(f"{place} + 1")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE record_shifts AS
+        SELECT accepted_before, max(shift) AS shift FROM (
+            SELECT line - 1 - row_number() OVER (ORDER BY line) AS accepted_before,
+                   row_number() OVER (ORDER BY line) AS shift
+            FROM (SELECT DISTINCT line FROM {staged.rejects}))
+        GROUP BY accepted_before""")
+    return Numbering(f"{place} + 1 + coalesce(s.shift, 0)",
+                     f"ASOF LEFT JOIN record_shifts s ON {place} >= s.accepted_before")
 
 
 def _map_actors(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> None:
@@ -109,12 +169,13 @@ def _map_actors(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> None
 def _classify(con: duckdb.DuckDBPyConnection) -> None:
     """Label each good record inserted / updated / unchanged against the store and earlier rows.
 
-    Only ids, timestamps and row numbers take part, so this stays small however wide the events are.
+    Only ids, timestamps and places in the file (`rowid`, in file order) take part, so this stays
+    small however wide the events are.
     """
     con.execute(
         """CREATE OR REPLACE TEMP TABLE actions AS
         WITH good AS (
-            SELECT event_id_cnty, coalesce("timestamp", 0) AS ts, _row
+            SELECT event_id_cnty, coalesce("timestamp", 0) AS ts, rowid AS _pos
             FROM validated WHERE _reason IS NULL
         ), ordered AS (
             SELECT g.*, e.ts AS stored_ts,
@@ -122,17 +183,17 @@ def _classify(con: duckdb.DuckDBPyConnection) -> None:
                    count(*) OVER earlier AS earlier_rows
             FROM good g LEFT JOIN (SELECT event_id_cnty, coalesce(max("timestamp"), 0) AS ts
                                    FROM events GROUP BY ALL) e USING (event_id_cnty)
-            WINDOW earlier AS (PARTITION BY g.event_id_cnty ORDER BY g._row
+            WINDOW earlier AS (PARTITION BY g.event_id_cnty ORDER BY g._pos
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         )
-        SELECT _row, event_id_cnty,
+        SELECT _pos, event_id_cnty,
                CASE WHEN stored_ts IS NULL AND earlier_rows = 0 THEN 'inserted'
                     WHEN ts > greatest(coalesce(stored_ts, 0), coalesce(earlier_ts, 0)) THEN 'updated'
                     ELSE 'unchanged' END AS action
         FROM ordered""")
 
 
-def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str) -> None:
+def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numbering: Numbering) -> None:
     """Replace each changed id by its last inserted-or-updated record of this file.
 
     Actors are joined and drones tagged here, on the stored records only: a re-read of an
@@ -144,25 +205,35 @@ def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str) -> None
     columns = ", ".join(f'"{name}"' for name in EVENT_COLUMNS)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE winners AS
-           SELECT _row FROM actions WHERE action <> 'unchanged'
-           QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY _row DESC) = 1""")
+           SELECT _pos FROM actions WHERE action <> 'unchanged'
+           QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY _pos DESC) = 1""")
     # The full tagging rules run only on stored records whose notes name a drone at all (a few
-    # percent of an export); every other record is simply not a drone event.
+    # percent of an export); every other record is simply not a drone event. When every good record
+    # is stored (a first import) the join to `winners` is left out: after a join DuckDB evaluates the
+    # rules on one thread, without it on all.
+    stored_only = "" if _all_good_rows_win(con) else "AND v.rowid IN (SELECT _pos FROM winners)"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tags AS
-        SELECT _row, {drone_tag_sql()} FROM validated SEMI JOIN winners USING (_row)
-        WHERE {drone_candidate_sql()}""")
+        SELECT v.rowid AS _pos, {drone_tag_sql()} FROM validated v
+        WHERE _reason IS NULL AND {drone_candidate_sql()} {stored_only}""")
     con.execute(
         f"""INSERT INTO events ({columns})
         SELECT {columns} FROM (
             SELECT {canonical}, a1.key AS actor1_key, a2.key AS actor2_key,
                    coalesce(t.drone, false) AS drone, t.drone_role, t.drone_operator,
-                   t.drone_platform, ? AS source_file, v._row AS source_row, ? AS ingest_run
-            FROM validated v SEMI JOIN winners USING (_row)
-            LEFT JOIN tags t USING (_row)
+                   t.drone_platform, ? AS source_file, {numbering.expression} AS source_row,
+                   ? AS ingest_run
+            FROM validated v SEMI JOIN winners w ON v.rowid = w._pos
+            {numbering.join}
+            LEFT JOIN tags t ON t._pos = v.rowid
             LEFT JOIN actor_map a1 ON v.actor1 = a1.name
             LEFT JOIN actor_map a2 ON v.actor2 = a2.name)""",
         [str(path), run])
+
+
+def _all_good_rows_win(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT (SELECT count(*) FROM winners) = (SELECT count(*) FROM actions)"
+                       ).fetchone()[0]
 
 
 def read_deletions(path: Path) -> list[str]:

@@ -1,12 +1,15 @@
-"""Readers: put one source file into DuckDB as a staging table of raw text, one row per record.
+"""Readers: put one source file into DuckDB as a staging relation of raw text, one row per record.
 
-Parsing is DuckDB's (its CSV reader is the fast path for million-row exports); this module only decides
-*which* columns a file has and what they are called in the canonical table. Typing and validation of the
-text happen afterwards in `validation.py`, so that a bad value becomes a quarantined row, not a crash.
+Parsing is DuckDB's (its parallel CSV reader is the fast path for million-row exports); this module only
+decides *which* columns a file has and what they are called in the canonical table. Typing and
+validation of the text happen afterwards in `validation.py`, so that a bad value becomes a quarantined
+row, not a crash.
 
-Every staging table has the canonical raw column names it could find, `_row` (1-based record number
-in the file, the header not counted), `_width` (how many fields the record really had) and, for CSV,
-`_extra1…` holding fields past the header's width.
+Records keep file order: the validated table is written in that order, so its `rowid` is the record's
+place among the records the reader accepted. Records the CSV reader itself cannot split into the
+header's fields (too few or too many, an unterminated quote, bytes that are not UTF-8) are not lost
+either: DuckDB lists them, with their line and raw text, in the rejects table the staging names, and
+ingest turns that list into quarantine rows and keeps the record numbers of the others right.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ ACLED_RENAMES: dict[str, str | None] = {
 # UCDP GED columns onto the canonical ones (the rest is derived in validation.py).
 UCDP_MARKERS = {"type_of_violence", "best", "side_a"}
 
-# Extra columns declared past the header so that over-long records are seen, not rejected by the parser.
-_SPARE_COLUMNS = 4
+# DuckDB's tables listing the records its CSV reader rejected (one row per error) and the scans.
+REJECTS_TABLE, REJECTS_SCANS = "csv_rejects", "csv_reject_scans"
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,18 @@ class Staged:
     source: str  # a table name or a parenthesised query DuckDB can select from
     kind: str  # "acled" or "ucdp"
     columns: list[str]
-    width: int | None  # fields per record the header promises; None where records are objects (JSON)
+    width: int | None = None  # fields per record the header promises; None where records are objects
+    rejects: str | None = None  # the reader's rejects table, filled once `source` has been read
 
 
 def read_header(path: Path) -> list[str]:
-    """The header of a CSV file, lower-cased, BOM and surrounding spaces removed."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
-    except UnicodeDecodeError as error:
-        raise UserError(f"not UTF-8 text ({error.reason})", file=str(path), row=1) from None
+    """The header of a CSV file, lower-cased, BOM and surrounding spaces removed.
+
+    Bytes that are not UTF-8 become U+FFFD rather than an error: the decoder reads ahead past the
+    header, and a bad byte in a record is that record's problem (the reader quarantines it).
+    """
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader(handle), None)
     if not header:
         raise UserError("empty file: no header row", file=str(path), row=1)
     return [name.strip().lower() for name in header]
@@ -72,27 +77,29 @@ def source_kind(header: list[str], path: Path) -> str:
         "(needs id, type_of_violence, best)", file=str(path), row=1, field="header")
 
 
-def stage_csv(path: Path) -> Staged:
-    """Stage a CSV export (ACLED or UCDP) as raw text.
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
+    """Stage a CSV export (ACLED or UCDP) as raw text, every field a string.
 
-    The reader is told the header's width plus a few spare columns and pads short records with NULL, so a
-    record with too few or too many fields still arrives, with `_width` saying how many it had. Empty
-    fields stay empty strings (a rarely used NULL marker), which keeps "blank" and "absent" apart.
+    The reader expects exactly the header's fields. A record it cannot split that way is skipped and
+    listed in `REJECTS_TABLE` instead of failing the file, which keeps the reader strict and therefore
+    parallel (padding short records would force a single thread). Empty fields stay empty strings (a
+    rarely used NULL marker), which keeps "blank" and "absent" apart.
     """
     header = read_header(path)
     kind = source_kind(header, path)
     names = [_canonical_name(name, kind) for name in header]
-    declared = [f"_f{i}" for i in range(len(header) + _SPARE_COLUMNS)]
+    declared = [f"_f{i}" for i in range(len(header))]
     columns = {name: "VARCHAR" for name in declared}
-    spare = [f"_extra{i}" for i in range(1, _SPARE_COLUMNS + 1)]
-    fields = ", ".join(f"{field} AS {name}" for field, name in zip(declared, names + spare) if name)
-    width = " + ".join(f"({field} IS NOT NULL)::INT" for field in declared)
-    source = f"""(SELECT {fields}, row_number() OVER () AS _row, {width} AS _width
+    fields = ", ".join(f"{field} AS {name}" for field, name in zip(declared, names) if name)
+    for table in (REJECTS_TABLE, REJECTS_SCANS):  # the reader appends to lists left by earlier files
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    source = f"""(SELECT {fields}
         FROM read_csv('{_sql_string(str(path))}', columns = {columns}, header = true,
-                      auto_detect = false, delim = ',', quote = '"', escape = '"', null_padding = true,
-                      nullstr = '\x01', parallel = false, strict_mode = false))"""
+                      auto_detect = false, delim = ',', quote = '"', escape = '"',
+                      nullstr = '\x01', store_rejects = true, rejects_table = '{REJECTS_TABLE}',
+                      rejects_scan = '{REJECTS_SCANS}'))"""
     kept = [name for name in names if name]
-    return Staged(source, kind, kept, len(header))
+    return Staged(source, kind, kept, width=len(header), rejects=REJECTS_TABLE)
 
 
 def stage_acled_json(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged:
@@ -104,28 +111,28 @@ def stage_acled_json(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> 
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise UserError("not an ACLED API response: no 'data' list", file=str(path), field="data")
     records = [_canonical_record(r) for r in body["data"]]
-    columns = sorted({name for record in records for name in record})
-    if records and "event_id_cnty" not in columns:
+    columns = sorted({name for record in records for name in record}) or ["event_id_cnty"]
+    if "event_id_cnty" not in columns:
         raise UserError("ACLED API records carry no event_id_cnty", file=str(path), field="data")
-    arrays: dict[str, list] = {name: [_text(r.get(name)) for r in records] for name in columns}
-    arrays["_row"] = list(range(1, len(records) + 1))
-    arrays["_width"] = [len(r) for r in records]
-    con.register(f"{table}_arrow", pa.table(arrays) if records else _empty_table(columns))
+    arrays = {name: pa.array([_text(r.get(name)) for r in records], type=pa.string())
+              for name in columns}
+    con.register(f"{table}_arrow", pa.table(arrays))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
     con.unregister(f"{table}_arrow")
-    return Staged(table, "acled", columns, width=None)
+    return Staged(table, "acled", columns)
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged:
     """Stage any supported file, choosing the reader by its extension (JSON or CSV).
 
     A CSV is not copied: its staging "table" is the query that reads it, run once by validation.
+    A JSON page is small and already parsed by Python; it becomes a temporary table.
     """
     if not path.is_file():
         raise UserError("no such file", file=str(path))
     if path.suffix.lower() == ".json":
         return stage_acled_json(con, path, table)
-    return stage_csv(path)
+    return stage_csv(con, path)
 
 
 def _canonical_name(name: str, kind: str) -> str | None:
@@ -147,12 +154,6 @@ def _canonical_record(record: object) -> dict[str, object]:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def _empty_table(columns: list[str]) -> pa.Table:
-    schema = {name: pa.string() for name in columns}
-    schema.update({"_row": pa.int64(), "_width": pa.int64()})
-    return pa.table({name: pa.array([], type=kind) for name, kind in schema.items()})
 
 
 def _sql_string(text: str) -> str:

@@ -27,7 +27,7 @@ INTER_PATTERNS = [
 class Check:
     """One way a record can be wrong: a SQL condition over raw (`r`) and parsed (`p`) columns."""
 
-    field: str | None
+    field: str
     bad: str
     message: str  # a SQL expression giving the one-line reason
 
@@ -91,7 +91,7 @@ def acled_parsers(staged: Staged) -> dict[str, str]:
 
 def acled_checks(staged: Staged) -> list[Check]:
     """What makes an ACLED record unusable, in the order it is reported."""
-    checks = _shape_checks(staged) + [
+    checks = [
         Check("event_id_cnty", "p.event_id_cnty IS NULL", "'missing event id'"),
         *_common_checks(staged, date="event_date", deaths="fatalities"),
         Check("timestamp", f"{_raw(staged, 'timestamp')} IS NOT NULL AND p.timestamp IS NULL",
@@ -152,17 +152,10 @@ def ucdp_parsers(staged: Staged) -> dict[str, str]:
 
 def ucdp_checks(staged: Staged) -> list[Check]:
     """What makes a UCDP GED record unusable."""
-    return _shape_checks(staged) + [
+    return [
         Check("id", f"{_raw(staged, 'id')} IS NULL", "'missing event id'"),
         *_common_checks(staged, date="date_start", deaths="best"),
     ]
-
-
-def _shape_checks(staged: Staged) -> list[Check]:
-    if staged.width is None:
-        return []
-    return [Check(None, f"r._width <> {staged.width}",
-                  f"format('wrong column count: expected {staged.width}, found {{}}', r._width)")]
 
 
 def _common_checks(staged: Staged, *, date: str, deaths: str) -> list[Check]:
@@ -182,9 +175,11 @@ def _common_checks(staged: Staged, *, date: str, deaths: str) -> list[Check]:
 
 
 def validated_sql(staged: Staged) -> str:
-    """A query over the staging table giving typed canonical columns plus `_row`, `_field`, `_reason`.
+    """A query over the staging table giving typed canonical columns plus `_field`, `_reason`, `_raw`.
 
-    `_reason` is NULL for a good record; a rejected one keeps its fields as JSON in `_raw`.
+    `_reason` is NULL for a good record; a rejected one keeps its fields as JSON in `_raw`. Rows come
+    out in the staging order and nothing here reorders them, so the table they are written to keeps
+    file order in its `rowid`.
     """
     parsers = ucdp_parsers(staged) if staged.kind == "ucdp" else acled_parsers(staged)
     checks = ucdp_checks(staged) if staged.kind == "ucdp" else acled_checks(staged)
@@ -193,11 +188,11 @@ def validated_sql(staged: Staged) -> str:
     reason = " ".join(f"WHEN {c.bad} THEN {c.message}" for c in checks)
     return f"""
         SELECT * EXCLUDE (r), CASE WHEN _reason IS NOT NULL THEN to_json(r) END AS _raw FROM (
-            SELECT r, p.*, r._row AS _row,
+            SELECT r, p.*,
                    CASE {field} ELSE NULL END AS _field,
                    CASE {reason} ELSE NULL END AS _reason
             FROM {staged.source} AS r, LATERAL (SELECT {typed}) AS p)"""
 
 
-def _quote(text: str | None) -> str:
-    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
