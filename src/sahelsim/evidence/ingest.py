@@ -207,15 +207,17 @@ def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numberi
         """CREATE OR REPLACE TEMP TABLE winners AS
            SELECT _pos FROM actions WHERE action <> 'unchanged'
            QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY _pos DESC) = 1""")
+    # Which rows to store: when every good record wins (a first import) a filter says so, otherwise
+    # a join to `winners`. The filter matters for speed: after a join DuckDB runs the tagging rules
+    # on one thread, after a filter on all.
+    stored = ("v._reason IS NULL" if _all_good_rows_win(con)
+              else "v.rowid IN (SELECT _pos FROM winners)")
     # The full tagging rules run only on stored records whose notes name a drone at all (a few
-    # percent of an export); every other record is simply not a drone event. When every good record
-    # is stored (a first import) the join to `winners` is left out: after a join DuckDB evaluates the
-    # rules on one thread, without it on all.
-    stored_only = "" if _all_good_rows_win(con) else "AND v.rowid IN (SELECT _pos FROM winners)"
+    # percent of an export); every other record is simply not a drone event.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE tags AS
         SELECT v.rowid AS _pos, {drone_tag_sql()} FROM validated v
-        WHERE _reason IS NULL AND {drone_candidate_sql()} {stored_only}""")
+        WHERE {stored} AND {drone_candidate_sql()}""")
     con.execute(
         f"""INSERT INTO events ({columns})
         SELECT {columns} FROM (
@@ -223,11 +225,12 @@ def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numberi
                    coalesce(t.drone, false) AS drone, t.drone_role, t.drone_operator,
                    t.drone_platform, ? AS source_file, {numbering.expression} AS source_row,
                    ? AS ingest_run
-            FROM validated v SEMI JOIN winners w ON v.rowid = w._pos
+            FROM validated v
             {numbering.join}
             LEFT JOIN tags t ON t._pos = v.rowid
             LEFT JOIN actor_map a1 ON v.actor1 = a1.name
-            LEFT JOIN actor_map a2 ON v.actor2 = a2.name)""",
+            LEFT JOIN actor_map a2 ON v.actor2 = a2.name
+            WHERE {stored})""",
         [str(path), run])
 
 
