@@ -42,11 +42,17 @@ class Engagement:
 
 
 def tries_needed(uniforms: np.ndarray, p_kill: np.ndarray) -> np.ndarray:
-    """Geometric K ≥ 1 by inversion: monotone in p for a fixed uniform, +inf when p = 0."""
+    """Geometric K ≥ 1 by inversion: monotone in p for a fixed uniform, +inf when p = 0.
+
+    `fmax` rather than `maximum` sends the NaN of 0 / 0 to 1 in the same pass.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.ceil(np.log1p(-uniforms) / np.log1p(-np.minimum(p_kill, 1.0)))
-    k = np.where(p_kill > 0, np.maximum(k, 1.0), np.inf)
-    return np.nan_to_num(k, nan=1.0, posinf=np.inf)
+        k = np.log1p(-uniforms)
+        np.divide(k, np.log1p(-np.minimum(p_kill, 1.0)), out=k)
+    np.ceil(k, out=k)
+    np.fmax(k, 1.0, out=k)
+    k[..., ~(p_kill > 0)] = np.inf
+    return k
 
 
 def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
@@ -54,46 +60,85 @@ def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
     """Serve sorties in `order` (R, D: sortie indices by arrival rank) with every effector.
 
     `tries[j]` holds K for effector j, shaped (R, D) like `launch` and `alert` (absolute times).
+    The loop works on (D, R) copies ordered by rank, so each step reads whole contiguous rows, and
+    writes into rows allocated once (`out=`): a chunk takes a few hundred such steps, and fresh
+    arrays for each would cost about as much as the arithmetic.
     """
     reps, sorties = launch.shape
+    # flat index of each replication's sortie of each rank, laid out (rank, replication)
+    flat = np.add(order.T, np.arange(reps) * sorties, out=np.empty((sorties, reps), dtype=np.intp))
 
     def by_rank(values: np.ndarray) -> np.ndarray:
-        """(D, R): row `rank` holds every replication's sortie of that arrival rank, contiguous,
-        so the loop below reads whole rows instead of strided columns."""
-        return np.ascontiguousarray(np.take_along_axis(values, order, axis=1).T)
+        """(D, R): row `rank` holds every replication's sortie of that arrival rank."""
+        return values.reshape(-1).take(flat)
 
-    launch_r, alert_r = by_rank(launch), by_rank(alert)
-    tries_r = [by_rank(k) for k in tries]
-    defeat_r = np.full((sorties, reps), np.inf)
-    by_r = np.full((sorties, reps), -1, dtype=np.int8)
-    busy = np.zeros((len(effectors), reps))
-    shots = np.zeros((reps, len(effectors)))
+    alert_r = by_rank(alert)
+    lanes = [_Lane(effector, by_rank(launch + effector.window_in_s),
+                   by_rank(launch + effector.window_out_s), by_rank(k), reps)
+             for effector, k in zip(effectors, tries, strict=True)]
+    defeat_r = np.empty((sorties, reps))
+    by_r = np.empty((sorties, reps), dtype=np.int8)
     for rank in range(sorties):
-        sortie = order[:, rank]
-        starts, ends, counts = [], [], []
-        best, best_j = np.full(reps, np.inf), np.full(reps, -1, dtype=np.int8)
-        for j, effector in enumerate(effectors):
-            start = np.maximum(np.maximum(alert_r[rank], busy[j]),
-                               launch_r[rank] + effector.window_in_s[sortie])
-            end = launch_r[rank] + effector.window_out_s[sortie]
-            n = np.maximum(np.floor((end - start) / effector.engage_s), 0.0)
-            n = np.nan_to_num(n, nan=0.0, posinf=0.0)
-            kill = np.where(tries_r[j][rank] <= n, start + tries_r[j][rank] * effector.engage_s,
-                            np.inf)
-            better = kill < best
-            best, best_j = np.where(better, kill, best), np.where(better, j, best_j)
-            starts.append(start)
-            ends.append(end)
-            counts.append(n)
-        for j, effector in enumerate(effectors):
-            with np.errstate(invalid="ignore"):
-                until_kill = np.ceil((best - starts[j]) / effector.engage_s)
-            fired = np.minimum(np.minimum(tries_r[j][rank], counts[j]), until_kill)
-            shots[:, j] += np.maximum(np.nan_to_num(fired, nan=0.0), 0.0)
-            engaged = starts[j] < np.minimum(ends[j], best)
-            busy[j] = np.where(engaged, np.minimum(ends[j], best), busy[j])
-        defeat_r[rank], by_r[rank] = best, best_j
+        best, best_j = defeat_r[rank], by_r[rank]
+        best.fill(np.inf)
+        best_j.fill(-1)
+        for j, lane in enumerate(lanes):
+            lane.aim(rank, alert_r[rank])
+            better = lane.kill < best
+            np.copyto(best, lane.kill, where=better)
+            np.copyto(best_j, j, where=better)
+        for lane in lanes:
+            lane.settle(rank, best)
     defeat, by = np.empty((reps, sorties)), np.empty((reps, sorties), dtype=np.int8)
-    np.put_along_axis(defeat, order, defeat_r.T, axis=1)
-    np.put_along_axis(by, order, by_r.T, axis=1)
+    defeat.reshape(-1)[flat] = defeat_r
+    by.reshape(-1)[flat] = by_r
+    shots = np.empty((reps, len(lanes)))
+    for j, lane in enumerate(lanes):
+        shots[:, j] = lane.shots
     return Engagement(defeat_time=defeat, defeated_by=by, shots=shots)
+
+
+class _Lane:
+    """One effector's state across the ranks: its windows and tries by rank, when it is next free,
+    the engagements it spent, and scratch rows for the rank at hand."""
+
+    def __init__(self, effector: EffectorPlan, enter: np.ndarray, leave: np.ndarray,
+                 tries: np.ndarray, reps: int) -> None:
+        self.engage_s, self.enter, self.leave, self.tries = effector.engage_s, enter, leave, tries
+        self.busy, self.shots = np.zeros(reps), np.zeros(reps)
+        self.start, self.count, self.kill = np.empty(reps), np.empty(reps), np.empty(reps)
+        self.scratch = np.empty(reps)
+
+    def aim(self, rank: int, alert: np.ndarray) -> None:
+        """When this effector could start on the sortie of `rank`, the tries its window holds, and
+        when it would kill it alone (+inf: not in time).
+
+        The window's end is finite or −inf and its start finite or +inf, so their difference is
+        never NaN or +inf and `fmax` with 0 is all the clean-up the count needs.
+        """
+        start, count, kill = self.start, self.count, self.kill
+        np.maximum(alert, self.busy, out=start)
+        np.maximum(start, self.enter[rank], out=start)
+        np.subtract(self.leave[rank], start, out=count)
+        np.divide(count, self.engage_s, out=count)
+        np.floor(count, out=count)
+        np.fmax(count, 0.0, out=count)
+        tries = self.tries[rank]
+        np.multiply(tries, self.engage_s, out=kill)
+        np.add(start, kill, out=kill)
+        kill[tries > count] = np.inf
+
+    def settle(self, rank: int, best: np.ndarray) -> None:
+        """Count the shots fired until the sortie fell (to any effector) or left, and hold the
+        effector busy that long if it engaged at all."""
+        fired = self.scratch
+        with np.errstate(invalid="ignore"):
+            np.subtract(best, self.start, out=fired)
+        np.divide(fired, self.engage_s, out=fired)
+        np.ceil(fired, out=fired)
+        np.minimum(fired, self.count, out=fired)
+        np.minimum(fired, self.tries[rank], out=fired)
+        np.fmax(fired, 0.0, out=fired)  # NaN (inf − inf: never started) fired nothing
+        self.shots += fired
+        until = np.minimum(self.leave[rank], best, out=fired)  # fired is spent: reuse its row
+        np.copyto(self.busy, until, where=self.start < until)

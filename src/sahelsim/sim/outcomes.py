@@ -52,11 +52,14 @@ class Moments:
 
     def add(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=float)
-        values = values[~np.isnan(values)]
+        missing = np.isnan(values)
+        if missing.any():  # most columns have none: spare them the copy
+            values = values[~missing]
         if values.size == 0:
             return
         n, mean = values.size, float(values.mean())
-        m2 = float(((values - mean) ** 2).sum())
+        deviations = values - mean
+        m2 = float(np.square(deviations, out=deviations).sum())
         total = self.n + n
         delta = mean - self.mean
         self.mean += delta * n / total

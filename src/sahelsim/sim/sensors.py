@@ -73,6 +73,8 @@ class HazardTable:
 
     def detection_times(self, exp_draws: np.ndarray) -> np.ndarray:
         """T = Λ⁻¹(E) since launch; +inf where E exceeds the hazard the whole track accumulates."""
+        if self.cumulative[-1] <= 0.0:  # no sensor reaches the track: skip the interpolation
+            return np.full_like(exp_draws, np.inf)
         times = np.interp(exp_draws, self.cumulative, self.times)
         return np.where(exp_draws < self.cumulative[-1], times, np.inf)
 
