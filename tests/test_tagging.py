@@ -298,3 +298,41 @@ def test_arbitrary_text_never_raises_and_is_consistent(notes, event_type, sub_ev
         assert tag.role is None and tag.operator is None and tag.platform is None
     else:
         assert tag.role in ROLES and tag.operator in OPERATORS and tag.platform in PLATFORMS
+
+
+# --- the cheaper state/non-state test agrees with the capture-group one ----------------------------
+
+_ACTOR_WORDS = st.sampled_from([
+    "islamic state", "state", "is sahel", "armed men", "armed forces", "armee de l'air", "armee", "etat",
+    "etat islamique", "etat-major", "military forces", "military", "militants", "fama", "jnim", "us",
+    "drone", "drones", "uav", "'s", "surveillance", "aircraft", "the", "of", "and", ".", ";", "-", "x",
+])
+
+
+def _sides(texts: list[str]) -> list[tuple]:
+    """(group-1 answer, leading-actor answer) for both actor-first patterns, on each text."""
+    from sahelsim.evidence import tagging as T
+
+    pairs = [(T._side_sql("s", build(T._ACTOR)), T._leading_side_sql("s", build))
+             for build in (T._actor_before_drone, T._actor_in_drone_clause)]
+    select = ", ".join(f"{a}, {b}" for a, b in pairs)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE texts (s VARCHAR)")
+    con.executemany("INSERT INTO texts VALUES (?)", [[s] for s in texts])
+    return con.execute(f"SELECT {select} FROM texts").fetchall()
+
+
+def test_leading_side_matches_capture_group_on_labelled_notes(labelled: list[dict]) -> None:
+    texts = [(r["notes"] or "").lower() for r in labelled]
+    texts += ["the islamic state army drone", "military forces drone", "us drone", "etat-major drone",
+              "armed men and soldiers flew a drone", "militants; the army's surveillance drones"]
+    for before_g1, before_lead, clause_g1, clause_lead in _sides(texts):
+        assert (before_g1, clause_g1) == (before_lead, clause_lead)
+
+
+@settings(max_examples=25, deadline=None)
+@given(texts=st.lists(st.lists(_ACTOR_WORDS, max_size=14).map(" ".join), min_size=1, max_size=100))
+def test_leading_side_matches_capture_group_on_actor_soup(texts: list[str]) -> None:
+    texts += [s.replace(" ", "") for s in texts]  # words run together: boundaries inside words
+    for before_g1, before_lead, clause_g1, clause_lead in _sides(texts):
+        assert (before_g1, clause_g1) == (before_lead, clause_lead)
