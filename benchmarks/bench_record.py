@@ -128,8 +128,8 @@ def write_report(rows: int, size_mb: float, runs: dict[str, list[tuple[float, fl
           f"{rows / seconds[name]:,.0f} | {max(peak for _, peak in m):,.0f} |"
           for name, m in runs.items()),
         "",
-        f"sahelsim ingest is {ours / limit:.1f}× the DuckDB limit (aim: within 2×) and "
-        f"{pandas / ours:.1f}× faster than pandas+SQLite (aim: at least 5×).",
+        f"sahelsim ingest is {ours / limit:.2f}× the DuckDB limit (aim: within 2×) and "
+        f"{pandas / ours:.2f}× faster than pandas+SQLite (aim: at least 5×).",
         "",
         "Median latency of `drone_trends` over the ingested store (15 runs each; aim: under 200 ms):",
         "",

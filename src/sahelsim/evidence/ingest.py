@@ -94,7 +94,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     summary.inserted += counts.get("inserted", 0)
     summary.updated += counts.get("updated", 0)
     summary.unchanged += counts.get("unchanged", 0)
-    _store_winners(con, path, summary.ingest_run, numbering)
+    # only inserts means every id is new and appears once: a repeat would be updated or unchanged
+    _store_winners(con, path, summary.ingest_run, numbering, only_new=set(counts) <= {"inserted"})
 
 
 def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path,
@@ -193,25 +194,19 @@ def _classify(con: duckdb.DuckDBPyConnection) -> None:
         FROM ordered""")
 
 
-def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numbering: Numbering) -> None:
+def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numbering: Numbering,
+                   only_new: bool) -> None:
     """Replace each changed id by its last inserted-or-updated record of this file.
 
     Actors are joined and drones tagged here, on the stored records only: a re-read of an
     unchanged export tags nothing.
     """
-    con.execute("""DELETE FROM events WHERE event_id_cnty IN
-                   (SELECT event_id_cnty FROM actions WHERE action = 'updated')""")
     canonical = ", ".join(f'v."{name}"' for name in EVENT_COLUMNS if name in _VALIDATED_COLUMNS)
     columns = ", ".join(f'"{name}"' for name in EVENT_COLUMNS)
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE winners AS
-           SELECT _pos FROM actions WHERE action <> 'unchanged'
-           QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY _pos DESC) = 1""")
-    # Which rows to store: when every good record wins (a first import) a filter says so, otherwise
-    # a join to `winners`. The filter matters for speed: after a join DuckDB runs the tagging rules
-    # on one thread, after a filter on all.
-    stored = ("v._reason IS NULL" if _all_good_rows_win(con)
-              else "v.rowid IN (SELECT _pos FROM winners)")
+    # Which rows to store. When every good record is new (a first import: no id stored, none
+    # repeated) a filter says so; otherwise a join to `winners`. The filter matters for speed:
+    # after a join DuckDB runs the tagging rules on one thread, after a filter on all.
+    stored = "v._reason IS NULL" if only_new else _winners(con)
     # The full tagging rules run only on stored records whose notes name a drone at all (a few
     # percent of an export); every other record is simply not a drone event.
     con.execute(
@@ -234,9 +229,16 @@ def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numberi
         [str(path), run])
 
 
-def _all_good_rows_win(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute("SELECT (SELECT count(*) FROM winners) = (SELECT count(*) FROM actions)"
-                       ).fetchone()[0]
+def _winners(con: duckdb.DuckDBPyConnection) -> str:
+    """Drop the stored events this file updates and list its last record per changed id; returns
+    the SQL condition that selects those records from the validated table `v`."""
+    con.execute("""DELETE FROM events WHERE event_id_cnty IN
+                   (SELECT event_id_cnty FROM actions WHERE action = 'updated')""")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE winners AS
+           SELECT _pos FROM actions WHERE action <> 'unchanged'
+           QUALIFY row_number() OVER (PARTITION BY event_id_cnty ORDER BY _pos DESC) = 1""")
+    return "v.rowid IN (SELECT _pos FROM winners)"
 
 
 def read_deletions(path: Path) -> list[str]:

@@ -184,14 +184,17 @@ def validated_sql(staged: Staged) -> str:
     parsers = ucdp_parsers(staged) if staged.kind == "ucdp" else acled_parsers(staged)
     checks = ucdp_checks(staged) if staged.kind == "ucdp" else acled_checks(staged)
     typed = ", ".join(f"CAST({expr} AS {EVENT_COLUMNS[name]}) AS {name}" for name, expr in parsers.items())
-    field = " ".join(f"WHEN {c.bad} THEN {_quote(c.field)}" for c in checks)
-    reason = " ".join(f"WHEN {c.bad} THEN {c.message}" for c in checks)
+    # The checks run once per record, giving the number of the first that fails; field and reason
+    # are looked up from it, the reason's text built only for the records that fail.
+    first_failing = " ".join(f"WHEN {c.bad} THEN {i}" for i, c in enumerate(checks))
+    fields = "[" + ", ".join(_quote(c.field) for c in checks) + "]"
+    reasons = " ".join(f"WHEN {i} THEN {c.message}" for i, c in enumerate(checks))
     return f"""
-        SELECT * EXCLUDE (r), CASE WHEN _reason IS NOT NULL THEN to_json(r) END AS _raw FROM (
-            SELECT r, p.*,
-                   CASE {field} ELSE NULL END AS _field,
-                   CASE {reason} ELSE NULL END AS _reason
-            FROM {staged.source} AS r, LATERAL (SELECT {typed}) AS p)"""
+        SELECT * EXCLUDE (r, _check), {fields}[_check + 1] AS _field,
+               CASE _check {reasons} END AS _reason,
+               CASE WHEN _check IS NOT NULL THEN to_json(r) END AS _raw
+        FROM (SELECT r, p.*, CASE {first_failing} END AS _check
+              FROM {staged.source} AS r, LATERAL (SELECT {typed}) AS p)"""
 
 
 def _quote(text: str) -> str:
