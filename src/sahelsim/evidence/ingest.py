@@ -80,15 +80,14 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
         raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
     con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
     unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
-    numbering = _record_numbers(con, staged)
-    con.execute(
+    numbering = _record_numbers(con, staged, unreadable)
+    invalid = con.execute(
         f"""INSERT INTO quarantine SELECT ?, ?, {numbering.expression}, _field, _reason, _raw
            FROM validated v {numbering.join} WHERE _reason IS NOT NULL""",
-        [summary.ingest_run, str(path)])
+        [summary.ingest_run, str(path)]).fetchone()[0]
     _map_actors(con, registry)
     _classify(con)
     counts = dict(con.execute("SELECT action, count(*) FROM actions GROUP BY action").fetchall())
-    invalid = con.execute("SELECT count(*) FROM validated WHERE _reason IS NOT NULL").fetchone()[0]
     summary.read += unreadable + invalid + sum(counts.values())
     summary.rejected += unreadable + invalid
     summary.inserted += counts.get("inserted", 0)
@@ -132,18 +131,18 @@ class Numbering:
     join: str = ""
 
 
-def _record_numbers(con: duckdb.DuckDBPyConnection, staged: Staged) -> Numbering:
+def _record_numbers(con: duckdb.DuckDBPyConnection, staged: Staged, unreadable: int) -> Numbering:
     """Record numbers from `rowid`, which counts the records the reader accepted in file order.
 
     DuckDB numbers a table's rows from a base that is not 0 inside a transaction, hence `first`.
-    With no reader rejects (the usual case) a row's place is its record number. Otherwise each
+    With no `unreadable` records (the usual case) a row's place is its record number. Otherwise each
     accepted row moves down by the rejected records before it: the j-th rejected record (in file
     order) had `line − 1 − j` accepted records before it, and an ASOF join finds the last such step
     at or below a row's place.
     """
     first = con.execute("SELECT coalesce(min(rowid), 0) FROM validated").fetchone()[0]
     place = f"(v.rowid - {first})"
-    if staged.rejects is None or not con.execute(f"SELECT count(*) FROM {staged.rejects}").fetchone()[0]:
+    if not unreadable:
         return Numbering(f"{place} + 1")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE record_shifts AS
