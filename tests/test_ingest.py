@@ -69,6 +69,24 @@ def test_text_inter_labels_become_codes(tmp_path, db):
     assert (row["inter1"], row["inter2"], row["interaction"]) == (2, 1, 12)
 
 
+def test_values_padded_with_spaces_are_read_and_stored_trimmed(tmp_path, db):
+    """Hand-edited exports pad values; a field of spaces alone is blank, not a bad value."""
+    padded = event(event_id_cnty=" MLI7 ", event_date=" 21 March 2020 ", latitude=" 14.5",
+                   fatalities="3 ", inter1=" Rebel group ", inter2="  ", interaction="",
+                   actor1="  JNIM: Group for Support of Islam and Muslims ", timestamp=" 1750000000",
+                   geo_precision="   ", country=" Mali")
+    spaces_only_date = event(event_id_cnty="MLI8", event_date="   ")
+    summary = ingest([write_acled(tmp_path / "padded.csv", [padded, spaces_only_date])], db)
+    assert (summary.inserted, summary.rejected) == (1, 1)
+    (row,) = stored(db)
+    assert (row["event_id_cnty"], row["country"], row["actor1_key"]) == ("MLI7", "Mali", "jnim")
+    assert row["event_date"].isoformat() == "2020-03-21" and row["latitude"] == 14.5
+    assert (row["fatalities"], row["timestamp"], row["inter1"], row["inter2"]) == (3, 1750000000, 2, None)
+    assert row["geo_precision"] is None
+    (quarantined,) = stored(db, "SELECT * FROM quarantine")
+    assert (quarantined["field"], quarantined["reason"]) == ("event_date", "missing date")
+
+
 def test_bom_crlf_embedded_newlines_and_quotes(tmp_path, db):
     note = 'Des militants du JNIM ont "largué" des explosifs\r\nà partir de drones sur le poste.'
     path = write_acled(tmp_path / "bom.csv", [event(notes=note), event(event_id_cnty="MLI9")],

@@ -33,8 +33,34 @@ class Check:
 
 
 def _raw(staged: Staged, name: str) -> str:
-    """The raw text of a column, blank as NULL; NULL when the file has no such column."""
-    return f"nullif(trim(r.{name}), '')" if name in staged.columns else "NULL"
+    """The text of a column, surrounding spaces removed, blank as NULL; NULL when the file has no
+    such column.
+
+    `trim` copies every value it is given, which over thirty columns was a quarter of the time
+    validation takes; two LIKE tests find the few values with a space to remove far more cheaply.
+    """
+    if name not in staged.columns:
+        return "NULL"
+    text = f"r.{name}"
+    return f"nullif(CASE WHEN {text} LIKE ' %' OR {text} LIKE '% ' THEN trim({text}) ELSE {text} END, '')"
+
+
+def _cast_input(staged: Staged, name: str) -> str:
+    """The text of a column as it is given to a DuckDB cast, which skips surrounding spaces itself.
+
+    A value of spaces alone reaches the cast and fails it; the checks read that as blank
+    (`_unparsed`), not as a bad value.
+    """
+    return f"nullif(r.{name}, '')" if name in staged.columns else "NULL"
+
+
+def _unparsed(staged: Staged, name: str, parsed: str) -> str:
+    """A check's condition: there was a value, and its parse `parsed` is NULL.
+
+    The parse is tested first: the condition is part of a CASE, where DuckDB reads the text again
+    only for the rows whose parse failed.
+    """
+    return f"{parsed} IS NULL AND {_raw(staged, name)} IS NOT NULL"
 
 
 def _date(text: str) -> str:
@@ -43,10 +69,12 @@ def _date(text: str) -> str:
     return f"coalesce(try_cast({text} AS DATE), try_strptime({text}, [{formats}])::DATE)"
 
 
-def _inter(text: str) -> str:
-    labels = " ".join(f"WHEN lower({text}) LIKE '{label}%' THEN {code}" for label, code in INTER_PATTERNS)
-    return (f"CASE WHEN {text} IS NULL THEN NULL "
-            f"WHEN try_cast({text} AS TINYINT) BETWEEN 0 AND 8 THEN try_cast({text} AS TINYINT) "
+def _inter(code: str, label: str) -> str:
+    """An inter code from its number (`code`, cast input) or else its label (`label`, trimmed text)."""
+    labels = " ".join(f"WHEN lower({label}) LIKE '{prefix}%' THEN {number}"
+                      for prefix, number in INTER_PATTERNS)
+    return (f"CASE WHEN {code} IS NULL THEN NULL "
+            f"WHEN try_cast({code} AS TINYINT) BETWEEN 0 AND 8 THEN try_cast({code} AS TINYINT) "
             f"{labels} END")
 
 
@@ -61,26 +89,28 @@ def _precision(text: str) -> str:
 def acled_parsers(staged: Staged) -> dict[str, str]:
     """Parse expressions for every canonical ACLED column, from an ACLED export or API page."""
     raw = {name: _raw(staged, name) for name in ACLED_COLUMNS}
+    cast = {name: _cast_input(staged, name) for name in ACLED_COLUMNS}
+    # text columns as they are; every typed one is replaced below, parsed from its cast input
     parsed = {name: raw[name] for name in ACLED_COLUMNS}
     event_type = raw["event_type"]
     parsed.update({
-        "event_date": _date(raw["event_date"]),
-        "year": f"year({_date(raw['event_date'])})",
-        "time_precision": _precision(raw["time_precision"]),
-        "geo_precision": _precision(raw["geo_precision"]),
+        "event_date": _date(cast["event_date"]),
+        "year": f"year({_date(cast['event_date'])})",
+        "time_precision": _precision(cast["time_precision"]),
+        "geo_precision": _precision(cast["geo_precision"]),
         "event_type": f"CASE WHEN {event_type} = 'Remote violence' "
                       f"THEN 'Explosions/Remote violence' ELSE {event_type} END",
-        "inter1": _inter(raw["inter1"]),
-        "inter2": _inter(raw["inter2"]),
-        "iso": f"try_cast({raw['iso']} AS SMALLINT)",
-        "latitude": f"try_cast({raw['latitude']} AS DOUBLE)",
-        "longitude": f"try_cast({raw['longitude']} AS DOUBLE)",
-        "fatalities": f"try_cast({raw['fatalities']} AS INTEGER)",
-        "timestamp": _timestamp(raw["timestamp"]),
+        "inter1": _inter(cast["inter1"], raw["inter1"]),
+        "inter2": _inter(cast["inter2"], raw["inter2"]),
+        "iso": f"try_cast({cast['iso']} AS SMALLINT)",
+        "latitude": f"try_cast({cast['latitude']} AS DOUBLE)",
+        "longitude": f"try_cast({cast['longitude']} AS DOUBLE)",
+        "fatalities": f"try_cast({cast['fatalities']} AS INTEGER)",
+        "timestamp": _timestamp(cast["timestamp"]),
     })
     inter1, inter2 = parsed["inter1"], parsed["inter2"]
     parsed["interaction"] = (
-        f"coalesce(try_cast({raw['interaction']} AS SMALLINT), "
+        f"coalesce(try_cast({cast['interaction']} AS SMALLINT), "
         f"(least({inter1}, coalesce(nullif({inter2}, 0), {inter1})) * 10 "
         f"+ CASE WHEN coalesce({inter2}, 0) = 0 THEN 0 ELSE greatest({inter1}, {inter2}) END)::SMALLINT)")
     parsed["dataset"] = (f"CASE WHEN {raw['source']} ILIKE 'synthetic%' THEN 'synthetic' "
@@ -94,14 +124,14 @@ def acled_checks(staged: Staged) -> list[Check]:
     checks = [
         Check("event_id_cnty", "p.event_id_cnty IS NULL", "'missing event id'"),
         *_common_checks(staged, date="event_date", deaths="fatalities"),
-        Check("timestamp", f"{_raw(staged, 'timestamp')} IS NOT NULL AND p.timestamp IS NULL",
+        Check("timestamp", _unparsed(staged, "timestamp", "p.timestamp"),
               f"format('timestamp {{}} is not a unix time', {_raw(staged, 'timestamp')})"),
     ]
     for field in ("inter1", "inter2"):
-        checks.append(Check(field, f"{_raw(staged, field)} IS NOT NULL AND p.{field} IS NULL",
+        checks.append(Check(field, _unparsed(staged, field, f"p.{field}"),
                             f"format('unknown actor type {{}}', {_raw(staged, field)})"))
     for field in ("time_precision", "geo_precision"):
-        checks.append(Check(field, f"{_raw(staged, field)} IS NOT NULL AND p.{field} IS NULL",
+        checks.append(Check(field, _unparsed(staged, field, f"p.{field}"),
                             f"format('{field} {{}} is not 1, 2 or 3', {_raw(staged, field)})"))
     return checks
 
@@ -162,14 +192,14 @@ def _common_checks(staged: Staged, *, date: str, deaths: str) -> list[Check]:
     raw_date, raw_lat = _raw(staged, date), _raw(staged, "latitude")
     raw_lon, raw_deaths = _raw(staged, "longitude"), _raw(staged, deaths)
     return [
-        Check(date, f"{raw_date} IS NULL", "'missing date'"),
+        Check(date, f"p.event_date IS NULL AND {raw_date} IS NULL", "'missing date'"),
         Check(date, "p.event_date IS NULL", f"format('unreadable date {{}}', {raw_date})"),
-        Check("latitude", f"{raw_lat} IS NOT NULL AND NOT coalesce(p.latitude BETWEEN -90 AND 90, false)",
+        Check("latitude", f"NOT coalesce(p.latitude BETWEEN -90 AND 90, false) AND {raw_lat} IS NOT NULL",
               f"format('latitude {{}} is not a number between -90 and 90', {raw_lat})"),
         Check("longitude",
-              f"{raw_lon} IS NOT NULL AND NOT coalesce(p.longitude BETWEEN -180 AND 180, false)",
+              f"NOT coalesce(p.longitude BETWEEN -180 AND 180, false) AND {raw_lon} IS NOT NULL",
               f"format('longitude {{}} is not a number between -180 and 180', {raw_lon})"),
-        Check(deaths, f"{raw_deaths} IS NOT NULL AND NOT coalesce(p.fatalities >= 0, false)",
+        Check(deaths, f"NOT coalesce(p.fatalities >= 0, false) AND {raw_deaths} IS NOT NULL",
               f"format('fatalities {{}} is not a whole number of 0 or more', {raw_deaths})"),
     ]
 
