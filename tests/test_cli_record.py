@@ -50,6 +50,18 @@ def test_user_mistakes_are_one_line_and_exit_2(sahelsim, tmp_path, db):
     assert "people.csv" in sahelsim("ingest", not_export, "--db", db).stderr
 
 
+def test_store_settings_come_from_the_environment(sahelsim, tmp_path, db):
+    path = write_acled(tmp_path / "a.csv", [event()])
+    one_thread = sahelsim("ingest", path, "--db", db, "--json",
+                          env={"SAHELSIM_THREADS": "1", "SAHELSIM_MEMORY_LIMIT": "256MB"})
+    assert one_thread.code == 0 and one_thread.json()["inserted"] == 1
+    for setting, value in (("SAHELSIM_THREADS", "two"), ("SAHELSIM_THREADS", "0"),
+                           ("SAHELSIM_MEMORY_LIMIT", "lots")):
+        result = sahelsim("events", "--db", db, env={setting: value})
+        (line,) = result.stderr.strip().splitlines()
+        assert result.code == 2 and setting in line and repr(value) in line
+
+
 def test_tag_one_note(sahelsim):
     result = sahelsim("tag", "--text", "Des drones kamikazes de l'EIGS ont frappé le camp militaire "
                                        "d'Eknewan, tuant plusieurs soldats.", "--json")

@@ -44,13 +44,36 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.Duck
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as error:
         raise UserError(f"cannot open the store: {str(error).splitlines()[0]}", file=str(path)) from None
-    # Bounded memory for million-row ingests: DuckDB spills temporary tables to disk past this.
-    con.execute(f"SET memory_limit = '{os.environ.get('SAHELSIM_MEMORY_LIMIT', '1GB')}'")
+    try:
+        _apply_settings(con)
+    except UserError:
+        con.close()
+        raise
     con.execute("SET enable_progress_bar = false")
     if not read_only:
         for table, columns in TABLES.items():
             con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
     return con
+
+
+def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's memory bound and thread count, from the environment.
+
+    The memory bound keeps million-row ingests within reach of a laptop: past it DuckDB spills
+    temporary tables to disk. Threads default to every core; a shared server may want fewer.
+    """
+    memory = os.environ.get("SAHELSIM_MEMORY_LIMIT", "1GB")
+    try:
+        con.execute(f"SET memory_limit = '{memory.replace(chr(39), '')}'")
+    except duckdb.Error:
+        raise UserError(f"SAHELSIM_MEMORY_LIMIT must be a size such as 1GB or 512MB, not {memory!r}") \
+            from None
+    threads = os.environ.get("SAHELSIM_THREADS")
+    if threads is None:
+        return
+    if not threads.strip().isdigit() or int(threads) < 1:
+        raise UserError(f"SAHELSIM_THREADS must be a whole number of 1 or more, not {threads!r}")
+    con.execute(f"SET threads = {int(threads)}")
 
 
 @contextmanager
