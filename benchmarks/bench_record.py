@@ -4,6 +4,7 @@ Named baselines, measured in the same run on the same file:
 - `pandas+sqlite`: what a user would write: pandas.read_csv, then DataFrame.to_sql into SQLite.
 - `duckdb read_csv` (the limit): DuckDB's own CSV reader straight into a table, no validation.
 - `sahelsim ingest`: validation, quarantine, actor resolution, drone tagging and upsert, in one transaction.
+- the two DuckDB contenders again on one thread, to show what a second core gives each.
 
 Each measurement runs in a fresh subprocess so that peak memory (max RSS) is its own.
 Writes docs/bench_record.md.
@@ -48,6 +49,16 @@ from sahelsim.evidence.ingest import ingest
 ingest([Path(sys.argv[1])], Path(sys.argv[2]))
 """,
 }
+# The same two DuckDB contenders held to one thread: how each gains from a second core (pandas and
+# SQLite have no use for one).
+ONE_THREAD = {
+    "duckdb read_csv (limit), 1 thread": CONTENDERS["duckdb read_csv (limit)"].replace(
+        'SET enable_progress_bar=false")', 'SET enable_progress_bar=false")\ncon.execute("SET threads=1")'),
+    "sahelsim ingest, 1 thread": "import os\nos.environ['SAHELSIM_THREADS'] = '1'\n"
+                                 + CONTENDERS["sahelsim ingest"],
+}
+CONTENDERS.update(ONE_THREAD)
+INGEST_DB = f"{list(CONTENDERS).index('sahelsim ingest')}.db"
 
 MEASURE = """
 import resource, sys, time
@@ -104,7 +115,7 @@ def main() -> None:
                 runs[name].append(measure(code, csv_path, db_path))
                 print(f"round {round_ + 1}, {name}: {runs[name][-1][0]:.2f} s, "
                       f"peak {runs[name][-1][1]:.0f} MiB", file=sys.stderr)
-        latency = trends_latency(Path(folder) / "2.db")
+        latency = trends_latency(Path(folder) / INGEST_DB)
     write_report(args.rows, size_mb, runs, latency)
 
 
@@ -133,6 +144,11 @@ def write_report(rows: int, size_mb: float, runs: dict[str, list[tuple[float, fl
         f"takes {pandas / limit:.1f}× as long as DuckDB's bare read, so 5× faster than pandas means "
         f"{pandas / 5:.2f} s, {pandas / 5 / limit:.2f}× the limit: about as fast as DuckDB reading the file "
         "and doing nothing else.",
+        "",
+        f"From one thread to two, DuckDB's read gets "
+        f"{seconds['duckdb read_csv (limit), 1 thread'] / limit:.2f}× faster and sahelsim ingest "
+        f"{seconds['sahelsim ingest, 1 thread'] / ours:.2f}× faster; pandas and SQLite read and "
+        "write on one thread whatever the machine.",
         "",
         "Median latency of `drone_trends` over the ingested store (15 runs each; aim: under 200 ms):",
         "",
