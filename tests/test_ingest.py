@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from acled_files import OLD_HEADER, event, write_acled
 from sahelsim.errors import UserError
-from sahelsim.evidence.ingest import ingest
+from sahelsim.evidence.ingest import READING, STORING, ingest
 
 
 def stored(db: Path, query: str = "SELECT * FROM events ORDER BY event_id_cnty") -> list[dict]:
@@ -292,3 +292,12 @@ def test_kill_mid_ingest_leaves_the_store_as_it_was(tmp_path, db):
     process.wait()
     assert process.returncode == -signal.SIGKILL
     assert stored(db) == before
+
+
+def test_progress_follows_each_file_through_its_stages(tmp_path, db):
+    first = write_acled(tmp_path / "a.csv", [event()])
+    second = write_acled(tmp_path / "b.csv", [event(event_id_cnty="MLI2")])
+    seen = []
+    ingest([first, second], db, progress=lambda *report: seen.append(report))
+    assert seen == [(str(first), 1, 2, READING), (str(first), 1, 2, STORING),
+                    (str(second), 2, 2, READING), (str(second), 2, 2, STORING)]

@@ -15,7 +15,7 @@ from rich.table import Table
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.evidence import acled_api, store
 from sahelsim.evidence.actors import ActorRegistry
-from sahelsim.evidence.ingest import IngestSummary, ingest
+from sahelsim.evidence.ingest import READING, IngestSummary, ingest
 from sahelsim.evidence.record import EventFilter, export_events
 from sahelsim.evidence.tagging import tag_text
 from sahelsim.evidence.trends import GROUPINGS, drone_trends
@@ -50,9 +50,10 @@ def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quie
                   console=console, disable=quiet or not console.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(paths))
 
-        def advance(file: str, index: int, count: int) -> None:
-            progress.update(task, completed=index - 1, description=f"file {index}/{count}: {file}")
-            if verbose:
+        def advance(file: str, index: int, count: int, stage: str) -> None:
+            progress.update(task, completed=index - 1,
+                            description=f"file {index}/{count}: {file}: {stage}")
+            if verbose and stage == READING:
                 progress.console.print(f"ingesting file {index}/{count}: {file}", highlight=False,
                                        soft_wrap=True)
 

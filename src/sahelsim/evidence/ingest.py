@@ -9,6 +9,7 @@ and then updates, just as if the rows had arrived in separate files.
 from __future__ import annotations
 
 import csv
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,10 @@ from sahelsim.evidence.store import connect, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
 from sahelsim.evidence.validation import validated_sql
 
-Progress = Callable[[str, int, int], None]  # (file, index, count)
+Progress = Callable[[str, int, int, str], None]  # (file, index, count, stage)
+Stage = Callable[[str], None]
+# What a file goes through, in order; a million-row file spends seconds in each.
+READING, STORING = "reading and checking records", "tagging drones and storing"
 
 # Columns the validated table carries (canonical ACLED + dataset + UCDP deaths range).
 _VALIDATED_COLUMNS = {name for name in EVENT_COLUMNS
@@ -61,9 +65,9 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
     try:
         with transaction(con):
             for index, path in enumerate(paths, start=1):
-                if progress:
-                    progress(str(path), index, len(paths))
-                _ingest_file(con, path, summary, registry)
+                stage = functools.partial(progress, str(path), index, len(paths)) if progress \
+                    else _unreported
+                _ingest_file(con, path, summary, registry, stage)
             summary.deleted = _apply_deletions(con, deleted_ids)
             _record_run(con, summary)
     finally:
@@ -71,8 +75,13 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
     return summary
 
 
+def _unreported(stage: str) -> None:
+    """Where nobody follows the progress."""
+
+
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
-                 registry: ActorRegistry) -> None:
+                 registry: ActorRegistry, report: Stage) -> None:
+    report(READING)
     staged = stage(con, path, "staged")
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged)}")
@@ -94,6 +103,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     summary.updated += counts.get("updated", 0)
     summary.unchanged += counts.get("unchanged", 0)
     # only inserts means every id is new and appears once: a repeat would be updated or unchanged
+    report(STORING)
     _store_winners(con, path, summary.ingest_run, numbering, only_new=set(counts) <= {"inserted"})
 
 
