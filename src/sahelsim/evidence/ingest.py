@@ -65,9 +65,9 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
     try:
         with transaction(con):
             for index, path in enumerate(paths, start=1):
-                stage = functools.partial(progress, str(path), index, len(paths)) if progress \
+                report = functools.partial(progress, str(path), index, len(paths)) if progress \
                     else _unreported
-                _ingest_file(con, path, summary, registry, stage)
+                _ingest_file(con, path, summary, registry, report)
             summary.deleted = _apply_deletions(con, deleted_ids)
             _record_run(con, summary)
     finally:

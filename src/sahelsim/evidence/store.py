@@ -64,7 +64,7 @@ def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
     """
     memory = os.environ.get("SAHELSIM_MEMORY_LIMIT", "1GB")
     try:
-        con.execute(f"SET memory_limit = '{memory.replace(chr(39), '')}'")
+        con.execute("SET memory_limit = ?", [memory])
     except duckdb.Error:
         raise UserError(f"SAHELSIM_MEMORY_LIMIT must be a size such as 1GB or 512MB, not {memory!r}") \
             from None
@@ -73,7 +73,7 @@ def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
         return
     if not threads.strip().isdigit() or int(threads) < 1:
         raise UserError(f"SAHELSIM_THREADS must be a whole number of 1 or more, not {threads!r}")
-    con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET threads = ?", [int(threads)])
 
 
 @contextmanager

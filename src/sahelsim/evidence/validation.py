@@ -49,18 +49,18 @@ def _cast_input(staged: Staged, name: str) -> str:
     """The text of a column as it is given to a DuckDB cast, which skips surrounding spaces itself.
 
     A value of spaces alone reaches the cast and fails it; the checks read that as blank
-    (`_unparsed`), not as a bad value.
+    (`_bad_value`), not as a bad value.
     """
     return f"nullif(r.{name}, '')" if name in staged.columns else "NULL"
 
 
-def _unparsed(staged: Staged, name: str, parsed: str) -> str:
-    """A check's condition: there was a value, and its parse `parsed` is NULL.
+def _bad_value(staged: Staged, name: str, wrong: str) -> str:
+    """A check's condition: `wrong` holds for the parsed value, and the column had a value at all.
 
-    The parse is tested first: the condition is part of a CASE, where DuckDB reads the text again
-    only for the rows whose parse failed.
+    `wrong` is tested first: the condition is part of a CASE, where DuckDB reads the text again only
+    for the rows whose parse went wrong.
     """
-    return f"{parsed} IS NULL AND {_raw(staged, name)} IS NOT NULL"
+    return f"{wrong} AND {_raw(staged, name)} IS NOT NULL"
 
 
 def _date(text: str) -> str:
@@ -124,14 +124,14 @@ def acled_checks(staged: Staged) -> list[Check]:
     checks = [
         Check("event_id_cnty", "p.event_id_cnty IS NULL", "'missing event id'"),
         *_common_checks(staged, date="event_date", deaths="fatalities"),
-        Check("timestamp", _unparsed(staged, "timestamp", "p.timestamp"),
+        Check("timestamp", _bad_value(staged, "timestamp", "p.timestamp IS NULL"),
               f"format('timestamp {{}} is not a unix time', {_raw(staged, 'timestamp')})"),
     ]
     for field in ("inter1", "inter2"):
-        checks.append(Check(field, _unparsed(staged, field, f"p.{field}"),
+        checks.append(Check(field, _bad_value(staged, field, f"p.{field} IS NULL"),
                             f"format('unknown actor type {{}}', {_raw(staged, field)})"))
     for field in ("time_precision", "geo_precision"):
-        checks.append(Check(field, _unparsed(staged, field, f"p.{field}"),
+        checks.append(Check(field, _bad_value(staged, field, f"p.{field} IS NULL"),
                             f"format('{field} {{}} is not 1, 2 or 3', {_raw(staged, field)})"))
     return checks
 
@@ -194,12 +194,13 @@ def _common_checks(staged: Staged, *, date: str, deaths: str) -> list[Check]:
     return [
         Check(date, f"p.event_date IS NULL AND {raw_date} IS NULL", "'missing date'"),
         Check(date, "p.event_date IS NULL", f"format('unreadable date {{}}', {raw_date})"),
-        Check("latitude", f"NOT coalesce(p.latitude BETWEEN -90 AND 90, false) AND {raw_lat} IS NOT NULL",
+        Check("latitude",
+              _bad_value(staged, "latitude", "NOT coalesce(p.latitude BETWEEN -90 AND 90, false)"),
               f"format('latitude {{}} is not a number between -90 and 90', {raw_lat})"),
         Check("longitude",
-              f"NOT coalesce(p.longitude BETWEEN -180 AND 180, false) AND {raw_lon} IS NOT NULL",
+              _bad_value(staged, "longitude", "NOT coalesce(p.longitude BETWEEN -180 AND 180, false)"),
               f"format('longitude {{}} is not a number between -180 and 180', {raw_lon})"),
-        Check(deaths, f"NOT coalesce(p.fatalities >= 0, false) AND {raw_deaths} IS NOT NULL",
+        Check(deaths, _bad_value(staged, deaths, "NOT coalesce(p.fatalities >= 0, false)"),
               f"format('fatalities {{}} is not a whole number of 0 or more', {raw_deaths})"),
     ]
 
