@@ -366,7 +366,7 @@ def _drone_sql(t: str) -> str:
     shared normalised text once only when an unconditional test uses it (with a cheap event-type
     test first, the text was recomputed in every later branch: ~3x slower).
     """
-    mention = _rx(t, _words(DRONE_TERMS_EN + DRONE_TERMS_FR))
+    mention = _rx(t, _DRONE_WORD)
     negated = _rx(t, _alt(NEGATION_EN + NEGATION_FR))
     etype = "lower(coalesce(event_type, ''))"
     protest = _rx(etype, r"protest|riot")
@@ -451,6 +451,8 @@ def _inter_sql(col: str) -> str:
 _ACTOR = rf"\b(?:({_alt(STATE_ACTORS)})|({_alt(NONSTATE_ACTORS)}))\b"
 #: A state actor word alone (see :func:`_leading_side_sql`).
 _STATE_WORD = _words(STATE_ACTORS)
+#: Any word that names a drone, English or French.
+_DRONE_WORD = _words(DRONE_TERMS_EN + DRONE_TERMS_FR)
 
 
 def _actor_before_drone(actor: str) -> str:
@@ -460,7 +462,7 @@ def _actor_before_drone(actor: str) -> str:
 
 def _actor_in_drone_clause(actor: str) -> str:
     """The first actor of the clause that introduces the drone: "FAMa carried out drone strikes"."""
-    return actor + r"[^.;]*?" + _words(DRONE_TERMS_EN + DRONE_TERMS_FR)
+    return actor + r"[^.;]*?" + _DRONE_WORD
 
 
 def _actor_patterns() -> dict[str, str]:
@@ -479,7 +481,7 @@ def _actor_patterns() -> dict[str, str]:
         "attributed": (r"(?:belong\w* to|attributed (?:it |them )?to|believed to be|thought to be|said to be|"
                        r"appartenai\w* (?:a|aux|au)|attribue\w* (?:a|aux|au)) (?:the |l'|la |le |les |des )?" + _ACTOR),
         # reported speech: "Nigerian troops said ISWAP militants dropped ... from drones"
-        "reported": _words(REPORT_VERBS) + r"[^.;]*?" + _ACTOR + r"[^.;]*?" + _words(DRONE_TERMS_EN + DRONE_TERMS_FR),
+        "reported": _words(REPORT_VERBS) + r"[^.;]*?" + _ACTOR + r"[^.;]*?" + _DRONE_WORD,
     }
 
 
