@@ -77,16 +77,18 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
     engine.run(scenario, runs=min(runs, 2048), seed=1, chunk_size=chunk, keep_table=False)  # warm-up
     rss_before = _maxrss_mib()
 
-    # Count every draw the engine makes, by chunk: (purpose, shape, distribution, key) -> calls.
+    # Count every draw the engine makes, by chunk: (purpose, shape, distribution, key, leading axes)
+    # -> calls.
     # The counting wrapper costs about a microsecond per call (a few hundred calls per chunk).
     by_code: dict = {}
     counts: dict[tuple[int, int], Counter] = {}
     original = seeds.ChunkStreams.draw
 
-    def counting(self, purpose, shape, draw, key=0):
+    def counting(self, purpose, shape, draw, key=0, leading=()):
         by_code.setdefault(draw.__code__, draw)
-        counts.setdefault((self.start, self.stop), Counter())[(purpose, shape, draw.__code__, key)] += 1
-        return original(self, purpose, shape, draw, key)
+        address = (purpose, shape, draw.__code__, key, leading)
+        counts.setdefault((self.start, self.stop), Counter())[address] += 1
+        return original(self, purpose, shape, draw, key, leading)
 
     seeds.ChunkStreams.draw = counting
     timings = []
@@ -111,16 +113,16 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
     def replay_layout() -> None:
         for start, stop in chunk_list:
             streams = seeds.ChunkStreams(ENGINE_SEED, start, stop)
-            for (purpose, shape, code, key), n in counts[(start, stop)].items():
+            for (purpose, shape, code, key, leading), n in counts[(start, stop)].items():
                 for _ in range(n):
-                    streams.draw(purpose, shape, by_code[code], key)
+                    streams.draw(purpose, shape, by_code[code], key, leading)
 
     def replay_bare() -> None:
         generator = np.random.Generator(np.random.PCG64(ENGINE_SEED))
         for start, stop in chunk_list:
-            for (purpose, shape, code, key), n in counts[(start, stop)].items():
+            for (_, shape, code, _, leading), n in counts[(start, stop)].items():
                 for _ in range(n):
-                    by_code[code](generator, (stop - start, *shape))
+                    by_code[code](generator, (*leading, stop - start, *shape))
 
     def timed(function) -> float:
         spent = []
@@ -136,12 +138,13 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
     hot_s = None
     if runs <= 1_000_000:
         hot_s = timed(lambda: [engine.simulate_chunk(plan, ENGINE_SEED, a, b) for a, b in chunk_list])
-    numbers = sum(n * int(np.prod((stop - start, *shape)))
-                  for (start, stop), c in counts.items() for (_, shape, _, _), n in c.items())
+    numbers = sum(n * int(np.prod((*leading, stop - start, *shape)))
+                  for (start, stop), c in counts.items() for (_, shape, _, _, leading), n in c.items())
     by_purpose: Counter = Counter()
     for (start, stop), c in counts.items():
-        for (purpose, shape, _, _), n in c.items():
-            by_purpose[seeds.Purpose(purpose).name.lower()] += n * int(np.prod((stop - start, *shape)))
+        for (purpose, shape, _, _, leading), n in c.items():
+            by_purpose[seeds.Purpose(purpose).name.lower()] += n * int(np.prod((*leading, stop - start,
+                                                                                 *shape)))
     engine_s = float(np.median(timings))
     return {
         "runs": runs, "chunk_size": chunk, "cpu": cpu, "repeats": len(timings),

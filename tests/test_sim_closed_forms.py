@@ -134,7 +134,7 @@ def _square_law(a0: float, d0: float, alpha: float, beta: float) -> tuple[float,
                                                   (60, 90, 0.03, 0.01)])
 def test_deterministic_assault_matches_lanchester_square_law(a0, d0, alpha, beta) -> None:
     plan = _plan(a0, alpha, beta, step_min=0.002, max_minutes=2000)
-    result = fight(plan, np.array([True]), np.array([d0]), d0, np.zeros(1), noise=None)
+    result = fight(plan, np.array([True]), np.array([d0]), d0, np.zeros(1), uniforms=None)
     attackers, defenders = _square_law(a0, d0, alpha, beta)
     assert result.outcome[0] == (Outcome.REPELLED if attackers == 0 else Outcome.OVERRUN)
     assert a0 - result.attacker_losses[0] == pytest.approx(attackers, abs=0.5)
@@ -147,7 +147,7 @@ def test_stochastic_assault_with_large_forces_approaches_the_square_law() -> Non
     plan = _plan(a0, alpha, beta)
     rng = np.random.default_rng(3)
     result = fight(plan, np.ones(reps, bool), np.full(reps, float(d0)), d0, np.zeros(reps),
-                   noise=lambda: rng.standard_normal((reps, 2)))
+                   uniforms=lambda: rng.random((2, reps)))
     _, defenders = _square_law(a0, d0, alpha, beta)
     survivors = d0 - result.defender_losses
     assert survivors.mean() == pytest.approx(defenders, rel=0.02)

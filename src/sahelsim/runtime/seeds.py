@@ -64,29 +64,33 @@ class ChunkStreams:
             self._generators[address] = np.random.Generator(np.random.PCG64(sequence))
         return self._generators[address]
 
-    def draw(self, purpose: Purpose, shape: tuple[int, ...], draw: Draw, key: int = 0) -> np.ndarray:
-        """Draw `draw(generator, (BLOCK, *shape))` for every block touched and keep this chunk's rows."""
+    def draw(self, purpose: Purpose, shape: tuple[int, ...], draw: Draw, key: int = 0,
+             leading: tuple[int, ...] = ()) -> np.ndarray:
+        """Draw `draw(generator, (*leading, BLOCK, *shape))` for every block touched and keep this
+        chunk's replications: an array shaped (*leading, stop - start, *shape).
+
+        `leading` puts axes before the replications' one, for numbers read a slice at a time across
+        all replications (the assault's per-minute uniforms): each slice is then contiguous.
+        """
         first, last = self.start // BLOCK, (self.stop - 1) // BLOCK
+        axis = len(leading)
         parts = []
         for block in range(first, last + 1):
-            values = draw(self._generator(block, purpose, key), (BLOCK, *shape))
+            values = draw(self._generator(block, purpose, key), (*leading, BLOCK, *shape))
             lo = max(self.start - block * BLOCK, 0)
             hi = min(self.stop - block * BLOCK, BLOCK)
-            parts.append(values[lo:hi])
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            parts.append(values[(slice(None),) * axis + (slice(lo, hi),)])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
 
-    def uniform(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
-        return self.draw(purpose, shape, _uniform, key)
+    def uniform(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0,
+                leading: tuple[int, ...] = ()) -> np.ndarray:
+        return self.draw(purpose, shape, _uniform, key, leading)
 
     def exponential(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
         return self.draw(purpose, shape, _exponential, key)
 
     def normal(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
         return self.draw(purpose, shape, _normal, key)
-
-    def normal32(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
-        """Single-precision normals: half the cost, for noise where precision does not matter."""
-        return self.draw(purpose, shape, _normal32, key)
 
 
 def _uniform(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -100,6 +104,3 @@ def _exponential(generator: np.random.Generator, shape: tuple[int, ...]) -> np.n
 def _normal(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return generator.standard_normal(shape)
 
-
-def _normal32(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    return generator.standard_normal(shape, dtype=np.float32)

@@ -8,14 +8,14 @@ support fires from arrival plus authorisation, unarmed air support adds no fire 
 The fight ends when a side falls to its break fraction or time runs out.
 
 Each step's losses are exact binomial draws, as MODEL.md §6 asks: each of the side's n fighters
-falls with probability p = mean / n. They are drawn by inversion (`binomial.quantile`), from one
-uniform u = Φ(z) per replication, step and side, z a standard normal of the assault stream. One
-number per draw, whatever n and p, keeps the assault stream laid out by replication and step (common
-random numbers between defence variants), and for a fixed u more opposing fire (p up) or more
-fighters under the same risk (n up) never gives fewer losses, so comparisons stay monotone. (An
-earlier rounded normal with the binomial's mean and variance had the same layout but biased the
-outcome: +1.6% attacker losses against soldier-by-soldier coin flips.) With no draws (`noise=None`)
-the step is the deterministic Euler step of dA/dt = −β·D, dD/dt = −α·A, the closed-form check.
+falls with probability p = mean / n. They are drawn by inversion (`binomial.quantile`) from one
+uniform per replication, step and side of the assault stream. One number per draw, whatever n and
+p, keeps the assault stream laid out by replication and step (common random numbers between defence
+variants), and for a fixed uniform more opposing fire (p up) or more fighters under the same risk
+(n up) never gives fewer losses, so comparisons stay monotone. (An earlier rounded normal with the
+binomial's mean and variance had the same layout but biased the outcome: +1.6% attacker losses
+against soldier-by-soldier coin flips.) With no draws (`uniforms=None`) the step is the
+deterministic Euler step of dA/dt = −β·D, dD/dt = −α·A, the closed-form check.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-from scipy import special
-
 from sahelsim.sim import binomial
 
 
@@ -90,30 +88,27 @@ def _mean_losses(forces: np.ndarray, beta: float, air: float, alpha: np.ndarray,
     return mean
 
 
-def _losses(mean: np.ndarray, side: np.ndarray, z: np.ndarray | None) -> np.ndarray:
+def _losses(mean: np.ndarray, side: np.ndarray, u: np.ndarray | None) -> np.ndarray:
     """Losses of one side (or several, stacked) in one step: the mean with no draws, else an exact
     binomial draw of `side` fighters each falling with probability mean / side, inverted from the
-    uniform Φ(z) of the standard normal z."""
-    if z is None:
+    uniform u."""
+    if u is None:
         return mean
     # side is a whole number and mean <= side, so p <= 1; where side = 0 the mean is 0 and so is p
     p = np.maximum(side, 1.0)
     np.divide(mean, p, out=p)
-    # Φ in double precision whatever z's type (single-precision normals are widened exactly), laid
-    # out like `side` whatever z's memory order
-    u = special.ndtr(z, out=np.empty_like(mean), dtype=float)
     return binomial.quantile(side, p, u)
 
 
 def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison: float,
-          quality: np.ndarray, noise: Callable[[], np.ndarray] | None) -> AssaultResult:
+          quality: np.ndarray, uniforms: Callable[[], np.ndarray] | None) -> AssaultResult:
     """Run every replication's assault at once, step by step, until all have ended.
 
     `defenders` are those standing when the assault begins (after drone casualties); breaking is
-    judged against the full `garrison`. `noise()` returns the next (R, 2) standard normals (column 0
-    for the attackers' losses, 1 for the defenders'), each turned into the uniform of one exact
-    binomial draw by inversion (`binomial.quantile`). It is called once per step while any fight
-    goes on, so every replication sees the same draws whatever the others do.
+    judged against the full `garrison`. `uniforms()` returns the next (2, R) uniforms (row 0 for
+    the attackers' losses, 1 for the defenders'), each the random number of one exact binomial draw
+    by inversion (`binomial.quantile`). It is called once per step while any fight goes on, so every
+    replication sees the same numbers whatever the others do.
 
     The fights still going on are the working set: `forces` holds their attackers (row 0) and
     standing defenders (row 1) side by side, so both sides' losses come from one search over
@@ -142,9 +137,9 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
         surprise = plan.surprise_factor if minute < plan.surprise_min and not plan.warned else 1.0
         air = plan.air_fire_per_min if minute >= plan.air_fire_from_min else 0.0
         mean = _mean_losses(forces, plan.beta_per_min, air, alpha, surprise, dt)
-        # this step's normals of the fights going on, laid out like `forces`
-        z = None if noise is None else np.take(noise(), rows, axis=0).T
-        forces -= _losses(mean, forces, z)
+        # this step's uniforms of the fights going on, laid out like `forces`
+        u = None if uniforms is None else np.take(uniforms(), rows, axis=1)
+        forces -= _losses(mean, forces, u)
         attackers, standing = forces
         ended = standing <= defenders_break
         ended |= attackers <= attackers_break

@@ -48,7 +48,6 @@ from sahelsim.sim.tracks import Track
 
 DEFAULT_CHUNK = 16_384
 STEPS_PER_DRAW = 16
-_TILE = 256  # replications per tile when the assault normals are reordered by step
 Progress = Callable[[int, int], None]
 
 
@@ -314,25 +313,12 @@ def _min_by_row(values: np.ndarray, initial: float) -> np.ndarray:
     return least
 
 
-def _assault_noise(streams: ChunkStreams) -> Iterator[np.ndarray]:
-    """Standard normals for each assault step, (R, 2) per step, drawn STEPS_PER_DRAW steps at a time
-    (fewer, larger draws; the layout is fixed by step index, so chunking still changes nothing)."""
+def _assault_uniforms(streams: ChunkStreams) -> Iterator[np.ndarray]:
+    """Uniforms for each assault step, (2, R) per step (row 0 for the attackers' losses, 1 for the
+    defenders'), drawn STEPS_PER_DRAW steps at a time: fewer, larger draws, laid out by step and
+    replication, so chunking still changes nothing and each step's rows are contiguous."""
     while True:
-        yield from _by_step(streams.normal32(Purpose.ASSAULT, (STEPS_PER_DRAW, 2)))
-
-
-def _by_step(normals: np.ndarray) -> np.ndarray:
-    """(R, steps, 2) normals copied to (steps, R, 2).
-
-    Every step the fight gathers the rows of the fights still going on from that step's normals;
-    in the drawn layout each row would be a cache miss. The copy moves a step's two single-precision
-    normals as one 8-byte word, a cache-sized tile of replications at a time.
-    """
-    words = normals.view(np.int64)[..., 0]  # (R, steps)
-    by_step = np.empty(words.shape[::-1], dtype=np.int64)
-    for start in range(0, len(words), _TILE):
-        by_step[:, start:start + _TILE] = words[start:start + _TILE].T
-    return by_step.view(np.float32).reshape(*by_step.shape, 2)
+        yield from streams.uniform(Purpose.ASSAULT, leading=(STEPS_PER_DRAW, 2))
 
 
 def _assault_columns(plan: Plan, streams: ChunkStreams, drone_casualties: np.ndarray,
@@ -345,7 +331,7 @@ def _assault_columns(plan: Plan, streams: ChunkStreams, drone_casualties: np.nda
     occurs = streams.uniform(Purpose.ASSAULT) < assault_model.launch_probability(plan.assault, quality)
     result = assault_model.fight(
         plan.assault, occurs, plan.garrison - drone_casualties, plan.garrison, quality,
-        noise=functools.partial(next, _assault_noise(streams)))
+        uniforms=functools.partial(next, _assault_uniforms(streams)))
     in_assault = np.rint(result.defender_losses).astype(np.int64)
     return {"assault_outcome": result.outcome, "assault_defender_losses": in_assault,
             "defender_losses": drone_casualties + in_assault,
