@@ -121,7 +121,7 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
     final[0], final[1] = plan.attackers, defenders
     final_reinforced = np.zeros(reps)
     rows = np.flatnonzero(occurs)  # the working set: fights still going on
-    forces = final[:, rows]
+    forces = final.take(rows, axis=1)  # C order, as every later step keeps it
     alpha = plan.alpha_per_min * (1.0 + plan.isr_gain * quality[rows])
     attackers_break = plan.attacker_break * plan.attackers
     defenders_break = plan.defender_break * garrison

@@ -118,7 +118,8 @@ def _search(pmf: np.ndarray, n: np.ndarray, ratio: np.ndarray,
             pmf, rest, c, ratio_w, k_w = pmf[keep], rest[keep], c[keep], ratio_w[keep], k_w[keep]
             going = np.ones(keep.size, dtype=bool)
         pmf *= c
-        pmf *= 1.0 / (j + 1)  # pmf(j + 1)
+        if j:  # 1 / (j + 1) = 1 at the first step
+            pmf *= 1.0 / (j + 1)  # pmf(j + 1)
         rest -= pmf  # u − CDF(j + 1)
         c -= ratio_w
         j += 1
