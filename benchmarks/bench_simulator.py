@@ -110,10 +110,12 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
     plan = engine.compile_plan(scenario)
     chunk_list = sorted(counts)
 
-    def replay_layout() -> None:
+    def replay_layout(purposes: set[int] | None = None) -> None:
         for start, stop in chunk_list:
             streams = seeds.ChunkStreams(ENGINE_SEED, start, stop)
             for (purpose, shape, code, key, leading), n in counts[(start, stop)].items():
+                if purposes is not None and purpose not in purposes:
+                    continue
                 for _ in range(n):
                     streams.draw(purpose, shape, by_code[code], key, leading)
 
@@ -135,9 +137,10 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
 
     floor_s = timed(replay_layout)
     bare_s = timed(replay_bare)
-    hot_s = None
+    hot_s, phases = None, None
     if runs <= 1_000_000:
         hot_s = timed(lambda: [engine.simulate_chunk(plan, ENGINE_SEED, a, b) for a, b in chunk_list])
+        phases = _phases(plan, chunk_list, hot_s, timed, replay_layout)
     numbers = sum(n * int(np.prod((*leading, stop - start, *shape)))
                   for (start, stop), c in counts.items() for (_, shape, _, _, leading), n in c.items())
     by_purpose: Counter = Counter()
@@ -149,7 +152,7 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
     return {
         "runs": runs, "chunk_size": chunk, "cpu": cpu, "repeats": len(timings),
         "engine_s": engine_s, "engine_rate": runs / engine_s,
-        "hot_path_s": hot_s, "hot_path_rate": runs / hot_s if hot_s else None,
+        "hot_path_s": hot_s, "hot_path_rate": runs / hot_s if hot_s else None, "phases": phases,
         "floor_s": floor_s, "floor_rate": runs / floor_s, "engine_over_floor": engine_s / floor_s,
         "bare_floor_s": bare_s, "engine_over_bare_floor": engine_s / bare_s,
         "random_numbers": numbers, "numbers_per_replication": numbers / runs,
@@ -157,6 +160,26 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
         "draw_calls_per_chunk": sum(counts[chunk_list[0]].values()),
         "maxrss_before_mib": rss_before, "maxrss_peak_mib": rss_after,
     }
+
+
+def _phases(plan, chunk_list: list[tuple[int, int]], hot_s: float, timed, replay_layout) -> dict:
+    """Split the hot path and its floor between the drone phase and the ground assault.
+
+    The drone phase is the same plan with the assault taken out (it then draws nothing from the
+    assault stream); the assault is the rest, and its floor the assault stream's numbers alone.
+    """
+    import dataclasses
+
+    from sahelsim.runtime.seeds import Purpose
+    from sahelsim.sim import engine
+
+    drones = dataclasses.replace(plan, assault=None)
+    drones_s = timed(lambda: [engine.simulate_chunk(drones, ENGINE_SEED, a, b) for a, b in chunk_list])
+    drone_streams = {int(p) for p in Purpose if p != Purpose.ASSAULT}
+    drones_floor = timed(lambda: replay_layout(drone_streams))
+    assault_floor = timed(lambda: replay_layout({int(Purpose.ASSAULT)}))
+    return {"drones": {"engine_s": drones_s, "floor_s": drones_floor},
+            "assault": {"engine_s": hot_s - drones_s, "floor_s": assault_floor}}
 
 
 def measure_engine(runs: int, chunk_size: int | None, variant: str | None) -> dict:
@@ -282,8 +305,8 @@ def attrition_check(reps: int, variant: str | None) -> dict | None:
         results = {}
         original = fight_model._losses
 
-        def binomial(mean, side, z):
-            if z is None:
+        def binomial(mean, side, u):
+            if u is None:
                 return mean
             p = np.divide(mean, side, out=np.zeros_like(mean), where=side > 0)
             return rng.binomial(side.astype(np.int64), np.clip(p, 0.0, 1.0)).astype(float)
@@ -292,7 +315,7 @@ def attrition_check(reps: int, variant: str | None) -> dict | None:
             fight_model._losses = losses
             try:
                 r = fight_model.fight(plan, occurs, start, garrison, quality,
-                                      noise=lambda: rng.standard_normal((reps, 2)))
+                                      uniforms=lambda: rng.random((2, reps)))
             finally:
                 fight_model._losses = original
             results[name] = {
@@ -373,6 +396,7 @@ def report(res: dict) -> str:
         " brackets the value after imports, scenario load and a warm-up run. The table is not kept, so"
         " memory is bounded by one chunk whatever R."),
     ]
+    lines += phase_lines(eng)
     if best:
         lines += ["", (f"Speed-up engine vs Mesa at R = {best['runs']:.0e} (one core each):"
                   f" **{best['engine_rate'] / mesa['rate']:,.0f}×**; at the largest R"
@@ -440,7 +464,7 @@ def notes(res: dict) -> list[str]:
         parts = ", ".join(f"{k} {v:.0f}" for k, v in sorted(
             last["numbers_per_replication_by_purpose"].items(), key=lambda kv: -kv[1]))
         out.append(f"Random numbers per replication by stream at R = {last['runs']:.0e}: {parts}"
-                   " (whole 1024-replication blocks are drawn; the assault stream draws two normals per"
+                   " (whole 1024-replication blocks are drawn; the assault stream draws two uniforms per"
                    " replication for every minute until the chunk's longest fight ends).")
     out.append("At R = 1e3 the fixed cost of a run (compiling the plan and its hazard tables,"
                " one partly used chunk, the summary) dominates; from 1e5 on the rate is flat:"
@@ -466,6 +490,30 @@ def notes(res: dict) -> list[str]:
                    f" {verdict}. The rounded normal with the binomial's mean and variance that the"
                    " engine drew before gave +0.75 ± 0.07 (+1.6%) on 200,000 fights.")
     return out
+
+
+PHASES = (("drones", "drone phase (launches, detection, engagement, effects, ISR)"),
+          ("assault", "ground assault (exact binomial losses, two per fight and minute)"))
+
+
+def phase_lines(eng: list[dict]) -> list[str]:
+    """The hot path and its floor split by phase, at the largest R where the split was measured."""
+    phased = [e for e in eng if e.get("phases")]
+    if not phased:
+        return []
+    e = phased[-1]
+    lines = ["", f"Where the time goes, hot path at R = {e['runs']:.0e}:", "",
+             "| phase | engine s | its random numbers alone s | engine / floor |", "|---|---:|---:|---:|"]
+    for name, label in PHASES:
+        part = e["phases"][name]
+        lines.append(f"| {label} | {part['engine_s']:.3f} | {part['floor_s']:.3f} |"
+                     f" {part['engine_s'] / part['floor_s']:.2f}× |")
+    over = [label.split(" (")[0] for name, label in PHASES
+            if e["phases"][name]["engine_s"] > 3 * e["phases"][name]["floor_s"]]
+    lines += ["", ("- The drone phase is the same plan with the assault taken out; the assault is the"
+              " rest of the hot path, and its floor the assault stream's numbers alone."
+              + (f" Above 3× on its own: {', '.join(over)}." if over else ""))]
+    return lines
 
 
 def summary_lines(res: dict) -> list[str]:

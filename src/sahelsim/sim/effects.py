@@ -38,12 +38,22 @@ def asset_losses(plan: AssetPlan, delivered: np.ndarray, u_hit: np.ndarray,
     destroyed = np.zeros_like(damaged)
     for asset, count in enumerate(plan.asset_counts):
         cols = plan.target == asset
-        reach = plan.reach[cols] * delivered[:, cols]  # none within reach of what never came
-        hits = binomial.quantile(reach, plan.p_hit[cols], u_hit[:, cols])
-        kills = binomial.quantile(hits, plan.p_destroy[cols], u_destroy[:, cols])
-        damaged += np.minimum(hits.sum(axis=1), count).astype(np.int64)
-        destroyed += np.minimum(kills.sum(axis=1), count).astype(np.int64)
+        # none within reach of what never came
+        reach = plan.reach[cols, None] * _rows(delivered, cols)
+        hits = binomial.quantile(reach, plan.p_hit[cols, None], _rows(u_hit, cols))
+        kills = binomial.quantile(hits, plan.p_destroy[cols, None], _rows(u_destroy, cols))
+        damaged += np.minimum(hits.sum(axis=0), count).astype(np.int64)
+        destroyed += np.minimum(kills.sum(axis=0), count).astype(np.int64)
     return damaged, destroyed
+
+
+def _rows(values: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The sorties `cols` of (R, D) `values` as contiguous rows, (k, R).
+
+    With a whole row per sortie every later pass runs along contiguous memory and the sum over
+    sorties adds rows, where summing a short last axis would go one replication at a time.
+    """
+    return values.T[cols]
 
 
 @dataclass(frozen=True)
@@ -61,13 +71,13 @@ def casualties(plan: PeoplePlan, delivered: np.ndarray, delivery_time: np.ndarra
                first_alert: np.ndarray, u_casualty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Expected casualties (given what leaked) and a drawn count, per replication."""
     cols = plan.is_strike
-    delivered, delivery_time, u_casualty = delivered[:, cols], delivery_time[:, cols], u_casualty[:, cols]
+    delivered, u_casualty = _rows(delivered, cols), _rows(u_casualty, cols)
     share = 0.0
     if plan.warning:
-        lead = delivery_time - first_alert[:, None]
+        lead = _rows(delivery_time, cols) - first_alert
         share = plan.cover_share * np.clip(np.nan_to_num(lead, neginf=0.0) / plan.cover_time_s, 0, 1)
-    p = plan.p_casualty[cols] * (1.0 - share)
-    expected = (delivered * plan.exposed_per_delivery * p).sum(axis=1)
+    p = plan.p_casualty[cols, None] * (1.0 - share)
+    expected = (delivered * plan.exposed_per_delivery * p).sum(axis=0)
     exposed = delivered * float(plan.exposed_per_delivery)  # nobody exposed to what never came
-    drawn = binomial.quantile(exposed, p, u_casualty).sum(axis=1)
+    drawn = binomial.quantile(exposed, p, u_casualty).sum(axis=0)
     return expected, np.minimum(drawn, plan.personnel).astype(np.int64)
