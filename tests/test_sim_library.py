@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from sahelsim.runtime.seeds import ChunkStreams, Purpose
 from sahelsim.sim.catalogue import load_catalogue
 from sahelsim.sim.engine import compare, run
 from sahelsim.sim.scenario import (BASELINE, EffectorSpec, SensorSpec, list_library, load_scenario,
@@ -88,6 +90,17 @@ def test_same_seed_same_table_for_any_chunk_size_or_worker_count() -> None:
     assert run(scenario, 5000, seed=9, chunk_size=1000).table.equals(reference)
     assert run(scenario, 5000, seed=9, chunk_size=1500, workers=2).table.equals(reference)
     assert not run(scenario, 5000, seed=10, chunk_size=4096).table.equals(reference)
+
+
+@pytest.mark.parametrize("leading, shape", [((), (3,)), ((4, 2), ())])
+def test_a_replication_draws_the_same_numbers_whatever_chunk_it_falls_in(leading, shape) -> None:
+    """Replications before, after or inside any stream block, with or without leading axes
+    (the assault's per-minute uniforms)."""
+    whole = ChunkStreams(3, 0, 3000).uniform(Purpose.ASSAULT, shape, leading=leading)
+    part = ChunkStreams(3, 1000, 2500).uniform(Purpose.ASSAULT, shape, leading=leading)
+    axis = len(leading)
+    assert whole.shape == (*leading, 3000, *shape)
+    assert np.array_equal(part, np.take(whole, np.arange(1000, 2500), axis=axis))
 
 
 def test_first_replications_do_not_depend_on_how_many_follow() -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+
 from sahelsim.sim import binomial
 
 
