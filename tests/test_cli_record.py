@@ -7,6 +7,7 @@ import json
 import duckdb
 import pyarrow.parquet as pq
 
+import sahelsim as sahelsim_package
 from acled_files import event, write_acled
 from acled_server import AcledTestServer
 
@@ -60,6 +61,11 @@ def test_store_settings_come_from_the_environment(sahelsim, tmp_path, db):
         result = sahelsim("events", "--db", db, env={setting: value})
         (line,) = result.stderr.strip().splitlines()
         assert result.code == 2 and setting in line and repr(value) in line
+
+
+def test_version_is_printed_on_its_own(sahelsim):
+    done = sahelsim("--version")
+    assert done.code == 0 and done.stdout.strip() == f"sahelsim {sahelsim_package.__version__}"
 
 
 def test_tag_one_note(sahelsim):

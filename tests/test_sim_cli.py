@@ -8,6 +8,7 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
+import sahelsim
 from sahelsim import cli as entry
 from sahelsim.sim.scenario import library_dir
 
@@ -65,6 +66,8 @@ def test_run_writes_parquet_summary_and_charts(cli, tmp_path) -> None:
     table = pq.read_table(out_dir / "replications.parquet")
     assert table.num_rows == 3000
     summary = json.loads((out_dir / "summary.json").read_text())
+    # a seed reproduces a run only with the version that drew it
+    assert summary["seed"] == 5 and summary["sahelsim_version"] == sahelsim.__version__
     assert summary["means"]["leakers"]["mean"] == pytest.approx(
         table.column("leakers").to_numpy().mean())
     for chart in ("outcomes.png", "layers.png", "convergence.png", "outcomes.html"):

@@ -15,6 +15,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from sahelsim import __version__
 from sahelsim.errors import UserError
 
 app = typer.Typer(
@@ -33,6 +34,20 @@ if not console.is_terminal:  # logs and pipes: wide enough that tables are not t
 JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout, nothing else.")
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"sahelsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit (a seed reproduces a"
+                                               " simulation only with the version that ran it).")
+             ) -> None:
+    """Options that come before any command."""
+
+
 def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> None:
     """Print `data` as JSON on stdout, or call `render` to show it to a person."""
     if as_json:
@@ -43,12 +58,7 @@ def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> 
 
 def _register_commands() -> None:
     """Import the command modules: each adds its commands to `app` on import."""
-    from sahelsim.cli import record  # noqa: F401
-    try:
-        from sahelsim.cli import scenario  # noqa: F401
-    except ImportError as error:  # pragma: no cover - only while the simulator is being built
-        if error.name != "sahelsim.cli.scenario":
-            raise
+    from sahelsim.cli import record, scenario  # noqa: F401
 
 
 def main() -> None:

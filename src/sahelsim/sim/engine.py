@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sahelsim import __version__
 from sahelsim.runtime.executors import map_ordered
 from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
 from sahelsim.sim import assault as assault_model
@@ -413,7 +414,8 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
             writer.close()
     summary = accumulator.summary()
     summary.update(scenario=scenario.label, seed=seed, runs=done,
-                   cost_exchange_ratio=accumulator.cost_exchange_ratio())
+                   cost_exchange_ratio=accumulator.cost_exchange_ratio(),
+                   sahelsim_version=__version__)
     return RunResult(label=scenario.label, runs=done, seed=seed, summary=summary,
                      table=pa.Table.from_batches(kept) if keep_table and kept else None,
                      convergence=accumulator.convergence)
@@ -435,4 +437,5 @@ def compare(first: Scenario, second: Scenario, runs: int = 10_000, seed: int = 0
         if progress is not None:
             progress(done, runs)
     return {"first": first.label, "second": second.label, "seed": seed, "runs": runs,
-            "same_threat": first.threat == second.threat, "metrics": paired.summary()}
+            "sahelsim_version": __version__, "same_threat": first.threat == second.threat,
+            "metrics": paired.summary()}
