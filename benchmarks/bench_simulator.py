@@ -531,6 +531,12 @@ def summary_lines(res: dict) -> list[str]:
         f"{e['engine_over_floor']:.2f}× at R = {e['runs']:.0e}" for e in big)
         + f" (target <= 3×: {'met' if max(ratios) <= 3 else 'not met' if min(ratios) > 3 else 'borderline'});"
         f" {big[-1]['numbers_per_replication']:.0f} random numbers per replication.")
+    phased = [e for e in eng if e.get("phases")]
+    if phased:
+        e = phased[-1]
+        out.append(f"- By phase at R = {e['runs']:.0e}: " + ", ".join(
+            f"{label.split(' (')[0]} {e['phases'][name]['engine_s'] / e['phases'][name]['floor_s']:.2f}×"
+            for name, label in PHASES) + " its own random numbers.")
     out.append("- Peak RSS, table not kept: " + ", ".join(
         f"{e['maxrss_peak_mib']:.0f} MiB at R = {e['runs']:.0e}" for e in big)
         + f" (of which {big[0]['maxrss_before_mib']:.0f} MiB is the interpreter, imports and warm-up).")
