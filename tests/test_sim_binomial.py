@@ -40,6 +40,18 @@ def test_draws_searched_and_left_to_scipy_in_one_call_each_get_their_own_quantil
     assert np.array_equal(quantile(n, p, u), stats.binom.ppf(u, n, p))
 
 
+@pytest.mark.parametrize("small, large", [((3, 0.9), (120, 0.5)), ((5, 0.97), (100, 0.6)),
+                                          ((0, 0.5), (60, 0.5)), ((1, 0.999), (200, 0.25))])
+def test_a_draw_does_not_depend_on_the_draws_made_beside_it(small, large) -> None:
+    """Draws with a small n, searched past their n while larger ones go on, keep their quantile."""
+    n = np.concatenate([np.full(GRID, float(small[0])), np.full(GRID, float(large[0]))])
+    p = np.concatenate([np.full(GRID, small[1]), np.full(GRID, large[1])])
+    together = quantile(n, p, np.tile(U, 2))
+    assert np.array_equal(together[:GRID], quantile(n[:GRID], p[:GRID], U))
+    assert np.array_equal(together[:GRID], stats.binom.ppf(U, *small))
+    assert np.array_equal(together[GRID:], stats.binom.ppf(U, *large))
+
+
 def test_ends_of_the_unit_interval() -> None:
     n, p = np.array([0.0, 10.0, 10.0, 10.0]), np.array([0.5, 0.5, 0.0, 1.0])
     assert np.array_equal(quantile(n, p, np.zeros(4)), [0, 0, 0, 10])

@@ -93,6 +93,9 @@ def _search(pmf: np.ndarray, n: np.ndarray, ratio: np.ndarray,
     All draws walk k up together with pmf(j + 1) = pmf(j) · c · (1 / (j + 1)), c = (n − j) · ratio
     kept by subtracting `ratio` once a step, and take each pmf off `rest` = u − CDF(j); a draw stops
     counting once nothing is left. (The rest rather than the CDF: one array fewer to carry.)
+    Draws walked past their own n (a small n beside larger ones) must keep pmf = 0 there: c is held
+    at 0 from then on, or the rounding left in c would grow pmf, flip its sign, and raise `rest` above
+    0 again, so that a finished draw counted on.
     Finished draws stay in the working arrays (updating them costs less than moving the others)
     until only `_COMPACT` of them are still going; then those are gathered into smaller arrays and
     `rows` says where they came from.
@@ -107,6 +110,7 @@ def _search(pmf: np.ndarray, n: np.ndarray, ratio: np.ndarray,
         return k, None
     c = n * ratio
     last = min(float(n.max()), _SEARCH_MAX_K)  # no draw goes past its n: CDF(n) = 1
+    fewest = float(n.min())  # from j = fewest on, some draw is past its n
     k_w, ratio_w = k, ratio  # the working arrays (pmf, rest and c too)
     rows, j = None, 0
     while left and j < last:
@@ -123,6 +127,8 @@ def _search(pmf: np.ndarray, n: np.ndarray, ratio: np.ndarray,
         rest -= pmf  # u − CDF(j + 1)
         c -= ratio_w
         j += 1
+        if j >= fewest:  # c = (n − j) · ratio is 0 or less for the draws past their n
+            np.maximum(c, 0.0, out=c)
         k_w += going.view(np.uint8)  # draws with CDF(j − 1) < u move on to j
         np.greater(rest, 0.0, out=going)
         left = np.count_nonzero(going)
