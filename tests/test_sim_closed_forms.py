@@ -32,7 +32,8 @@ def _tolerance(p: float, n: int) -> float:
     return 5 * math.sqrt(max(p * (1 - p), 1e-4) / n)
 
 
-def test_detection_time_follows_one_minus_exp_minus_lambda_t() -> None:
+@pytest.mark.parametrize("launch_s", [0, 900])  # the time counts from the launch, whenever it is
+def test_detection_time_follows_one_minus_exp_minus_lambda_t(launch_s: int) -> None:
     rate = 1 / 300
     scenario = parse_scenario(SITE + f"""
 [[threat.sorties]]
@@ -42,6 +43,7 @@ count = 1
 role = "isr"
 start_range_m = 2000
 standoff_m = 1000
+launch_window_s = [{launch_s}, {launch_s}]
 [[defence.sensors]]
 name = "cookie cutter"
 type = "rf_detector"

@@ -291,7 +291,7 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
 
 def _first_detection(launch: np.ndarray, detected_at: np.ndarray) -> np.ndarray:
     """Seconds from the first launch to the first detection; NaN when nothing was detected."""
-    first = _min_by_row(detected_at, np.inf) - _min_by_row(launch, 0.0)
+    first = _min_by_row(detected_at, np.inf) - _min_by_row(launch, np.inf)
     return np.where(np.isfinite(first), first, np.nan)
 
 
