@@ -74,6 +74,27 @@ def test_run_writes_parquet_summary_and_charts(cli, tmp_path) -> None:
         assert (out_dir / chart).stat().st_size > 0
 
 
+def _strict_json(text: str):
+    """JSON as other tools read it: NaN and Infinity are not numbers there."""
+    def refuse(token: str):
+        raise ValueError(f"{token} in JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_single_replication_gives_no_interval_and_strict_json(cli, tmp_path, as_json) -> None:
+    code, out, err = cli("run", "post-drone-assault", "--runs", "1", "--out", str(tmp_path),
+                         "--workers", "1", *(["--json"] if as_json else []))
+    assert code == 0, err
+    summary = _strict_json((tmp_path / "summary.json").read_text())
+    leakers = summary["means"]["leakers"]
+    assert leakers["n"] == 1 and leakers["sd"] is None and leakers["ci95"] is None
+    if as_json:
+        assert _strict_json(out)["summary"]["means"]["leakers"]["ci95"] is None
+    else:
+        assert "leakers" in err and "–" in err  # the table shows a dash for the missing interval
+
+
 def test_run_until_precision(cli, tmp_path) -> None:
     code, out, _ = cli("run", "tessalit-fpv-helicopter", "--precision", "0.03", "--chunk-size",
                        "1024", "--workers", "1", "--out", str(tmp_path), "--json")

@@ -84,6 +84,19 @@ def test_compare_reports_a_paired_interval_narrower_than_separate_ones() -> None
     assert paired["ci95"][1] < 0
 
 
+def test_a_paired_difference_of_a_sometimes_missing_metric_is_over_complete_pairs() -> None:
+    """The first detection is missing where nothing was detected; the baseline misses some."""
+    base, improved = load_scenario("post-drone-assault"), load_scenario("post-drone-assault@improved")
+    detection = compare(base, improved, runs=3000, seed=2)["metrics"]["first_detection_s"]
+    assert 0 < detection["pairs"] < 3000
+    assert detection["difference"] == pytest.approx(detection["second"] - detection["first"])
+
+
+def test_no_replications_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        run(load_scenario("post-drone-assault"), runs=0)
+
+
 def test_same_seed_same_table_for_any_chunk_size_or_worker_count() -> None:
     scenario = load_scenario("post-drone-assault")
     reference = run(scenario, 5000, seed=9, chunk_size=4096).table

@@ -93,15 +93,24 @@ def validate_command(file: Path = typer.Argument(..., help="A scenario TOML file
         f"[green]ok[/green] {file}: {data['name']} (variants: {', '.join(data['variants'])})"))
 
 
+def _number(value: float | None, spec: str = ".3f") -> str:
+    """A figure for a table, or a dash where the replications cannot tell (too few of them)."""
+    return "–" if value is None else format(value, spec)
+
+
+def _interval(bounds: list[float] | None, spec: str = ".3f") -> str:
+    return "–" if bounds is None else f"[{bounds[0]:{spec}}, {bounds[1]:{spec}}]"
+
+
 def _headline_table(summary: dict) -> Table:
     table = Table(title=f"{summary['scenario']}: {summary['runs']:,} replications, seed {summary['seed']}")
     for column in ("outcome", "mean / share", "95% interval"):
         table.add_column(column, justify="right" if column != "outcome" else "left")
     for name in HEADLINE:
         m = summary["means"][name]
-        table.add_row(name, f"{m['mean']:.3f}", f"[{m['ci95'][0]:.3f}, {m['ci95'][1]:.3f}]")
+        table.add_row(name, _number(m["mean"]), _interval(m["ci95"]))
     for name, p in summary["proportions"].items():
-        table.add_row(f"P({name})", f"{p['p']:.3f}", f"[{p['ci95'][0]:.3f}, {p['ci95'][1]:.3f}]")
+        table.add_row(f"P({name})", _number(p["p"]), _interval(p["ci95"]))
     return table
 
 
@@ -165,8 +174,8 @@ def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .
         for column in ("outcome", a.label, b.label, "difference", "95% interval"):
             table.add_column(column, justify="left" if column == "outcome" else "right")
         for name, m in result["metrics"].items():
-            table.add_row(name, f"{m['first']:.3f}", f"{m['second']:.3f}", f"{m['difference']:+.3f}",
-                          f"[{m['ci95'][0]:+.3f}, {m['ci95'][1]:+.3f}]")
+            table.add_row(name, _number(m["first"]), _number(m["second"]),
+                          _number(m["difference"], "+.3f"), _interval(m["ci95"], "+.3f"))
         console.print(table)
         if not result["same_threat"]:
             console.print("[yellow]note:[/yellow] the two scenarios face different threats; "

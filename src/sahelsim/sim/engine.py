@@ -291,8 +291,9 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
 
 def _first_detection(launch: np.ndarray, detected_at: np.ndarray) -> np.ndarray:
     """Seconds from the first launch to the first detection; NaN when nothing was detected."""
-    first = _min_by_row(detected_at, np.inf) - _min_by_row(launch, np.inf)
-    return np.where(np.isfinite(first), first, np.nan)
+    first = _min_by_row(detected_at, np.inf)
+    return np.subtract(first, _min_by_row(launch, np.inf), out=np.full_like(first, np.nan),
+                       where=np.isfinite(first))
 
 
 # numpy reduces a short last axis (the sorties) one replication at a time, several times slower
@@ -370,6 +371,11 @@ def _task(job: tuple[list[Plan], int, int, int]) -> list[dict[str, np.ndarray]]:
     return [simulate_chunk(plan, seed, start, stop) for plan in plans]
 
 
+def _check_runs(runs: int) -> None:
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, not {runs}")
+
+
 def _stream(plans: list[Plan], runs: int, seed: int, chunk_size: int,
             workers: int) -> Generator[tuple[int, list[dict[str, np.ndarray]]], None, None]:
     jobs = ((plans, seed, start, stop) for start, stop in _chunks(runs, chunk_size))
@@ -387,6 +393,7 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
     chunk where every proportion's 95% Wilson half-width is at most that (`runs` is then the cap).
     `progress(done, total)` is called after each chunk.
     """
+    _check_runs(runs)
     plan = compile_plan(scenario)
     accumulator = Accumulator()
     kept: list[pa.RecordBatch] = []
@@ -430,6 +437,7 @@ def compare(first: Scenario, second: Scenario, runs: int = 10_000, seed: int = 0
     the difference's interval is far narrower than the two means' intervals. `same_threat` in the
     result says whether the two scenarios face the same threat (a comparison of defences).
     """
+    _check_runs(runs)
     plans = [compile_plan(first), compile_plan(second)]
     paired = PairedAccumulator()
     for done, (a, b) in _stream(plans, runs, seed, chunk_size, workers):

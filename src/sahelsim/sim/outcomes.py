@@ -68,15 +68,24 @@ class Moments:
 
     @property
     def sd(self) -> float:
-        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else 0.0
+        """NaN below two values: one value says nothing of the spread."""
+        return math.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else math.nan
 
     @property
     def halfwidth(self) -> float:
-        return Z95 * self.sd / math.sqrt(self.n) if self.n > 0 else math.inf
+        """+inf below two values: the mean is not known to any precision yet."""
+        return Z95 * self.sd / math.sqrt(self.n) if self.n > 1 else math.inf
 
     def as_dict(self) -> dict:
-        return {"mean": self.mean, "sd": self.sd, "n": self.n,
-                "ci95": [self.mean - self.halfwidth, self.mean + self.halfwidth]}
+        """None where the values cannot tell (no mean without values, no spread below two): JSON
+        writes it as null, where NaN and infinity have no strict spelling."""
+        known = self.n > 1
+        return {"mean": self.mean if self.n else None, "sd": self.sd if known else None, "n": self.n,
+                "ci95": [self.mean - self.halfwidth, self.mean + self.halfwidth] if known else None}
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _metrics(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -112,7 +121,7 @@ class Accumulator:
             tally[1] += len(columns["replication"])
         self.convergence.append({
             "runs": self.events["any_leaker"][1],
-            **{f"{name}_halfwidth": self.moments[name].halfwidth for name in TRACKED},
+            **{f"{name}_halfwidth": _finite(self.moments[name].halfwidth) for name in TRACKED},
             "proportion_halfwidth": self.max_proportion_halfwidth()})
 
     def max_proportion_halfwidth(self) -> float:
@@ -140,7 +149,12 @@ class Accumulator:
 
 @dataclass
 class PairedAccumulator:
-    """Differences second − first, replication by replication, for every shared metric and event."""
+    """Differences second − first, replication by replication, for every shared metric and event.
+
+    A metric that can be missing (the first detection, when nothing was detected) is summarised on
+    the replications where both runs have it, the means as well as the difference, so that the
+    difference is the second mean minus the first; `pairs` says how many those were.
+    """
 
     first: dict[str, Moments] = field(default_factory=dict)
     second: dict[str, Moments] = field(default_factory=dict)
@@ -151,12 +165,16 @@ class PairedAccumulator:
         values_b = {**_metrics(b), **{n: e(b) for n, e in PROPORTIONS.items()}}
         for name in values_a.keys() & values_b.keys():
             x, y = values_a[name].astype(float), values_b[name].astype(float)
+            both = ~(np.isnan(x) | np.isnan(y))
+            if not both.all():
+                x, y = x[both], y[both]
             self.first.setdefault(name, Moments()).add(x)
             self.second.setdefault(name, Moments()).add(y)
             self.difference.setdefault(name, Moments()).add(y - x)
 
     def summary(self) -> dict:
-        return {name: {"first": self.first[name].mean, "second": self.second[name].mean,
-                       "difference": diff.mean, "ci95": diff.as_dict()["ci95"],
-                       "halfwidth": diff.halfwidth}
+        return {name: {"first": self.first[name].as_dict()["mean"],
+                       "second": self.second[name].as_dict()["mean"],
+                       "difference": diff.as_dict()["mean"], "ci95": diff.as_dict()["ci95"],
+                       "halfwidth": _finite(diff.halfwidth), "pairs": diff.n}
                 for name, diff in sorted(self.difference.items())}
