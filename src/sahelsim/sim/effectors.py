@@ -130,7 +130,9 @@ class _Lane:
 
     def settle(self, rank: int, best: np.ndarray) -> None:
         """Count the shots fired until the sortie fell (to any effector) or left, and hold the
-        effector busy that long if it engaged at all."""
+        effector busy that long if it started on the sortie at all: also when no whole engagement
+        fits before the sortie leaves, since the crew cannot know that (as in the Mesa twin, which
+        stays on its target until the target leaves)."""
         fired = self.scratch
         with np.errstate(invalid="ignore"):
             np.subtract(best, self.start, out=fired)
