@@ -45,6 +45,18 @@ def test_a_mistake_names_the_file_the_field_and_what_is_expected(old, new, field
     assert expected in str(error)
 
 
+def test_dispersion_may_only_lower_the_reach() -> None:
+    niamey = (library_dir() / "niamey-airbase-raid.toml").read_text("utf-8")
+    old = 'dispersion = { "military aircraft in the drone hangar" = { value = 1,'
+    assert old in niamey
+    with pytest.raises(UserError) as caught:
+        parse_scenario(niamey.replace(old, old.replace("value = 1", "value = 7")), file="niamey.toml",
+                       variant="improved")
+    field = "variants.improved.defence.passive.dispersion.military aircraft in the drone hangar"
+    assert caught.value.field == field
+    assert "lowers the reach" in str(caught.value)
+
+
 def test_broken_toml_is_one_line() -> None:
     assert "not valid TOML" in str(_error(GOOD + "\n[site\n"))
 

@@ -331,6 +331,11 @@ def _check_references(scenario: Scenario, file: str, prefix: str) -> None:
         for name in getattr(scenario.defence.passive, kind):
             if name not in assets:
                 fail(f"defence.passive.{kind}.{name}", "expected the name of an asset of the site")
+    parked = {asset.name: asset.reach for asset in scenario.site.assets}
+    for name, reach in scenario.defence.passive.dispersion.items():
+        if reach > parked[name]:
+            fail(f"defence.passive.dispersion.{name}", f"expected at most the {parked[name]} assets "
+                 "one delivery reaches as parked: dispersion lowers the reach")
     if scenario.threat.assault is not None and scenario.defence.ground is None:
         fail("defence.ground", "a scenario with a ground assault needs [defence.ground]")
     if scenario.site.kind == "convoy" and scenario.site.find_time_s is None:
