@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
+import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -93,6 +96,32 @@ def test_a_single_replication_gives_no_interval_and_strict_json(cli, tmp_path, a
         assert _strict_json(out)["summary"]["means"]["leakers"]["ci95"] is None
     else:
         assert "leakers" in err and "–" in err  # the table shows a dash for the missing interval
+
+
+def test_an_interrupted_run_exits_130_and_leaves_the_previous_results_whole(tmp_path) -> None:
+    out = tmp_path / "results"
+    command = [sys.executable, "-m", "sahelsim", "scenario", "run", "post-drone-assault", "--seed", "1",
+               "--workers", "1", "--out", str(out), "--json"]
+    subprocess.run([*command, "--runs", "2000"], check=True, capture_output=True, timeout=120)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    running = subprocess.Popen([*command, "--runs", "100000000"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".partial-*/replications.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the run is under way and writing
+    running.send_signal(signal.SIGINT)
+    stdout, stderr = running.communicate(timeout=60)
+    assert running.returncode == 130
+    assert stdout == "" and stderr.strip().splitlines() == ["error: interrupted"]
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # no partial folder
+
+
+def test_results_that_cannot_be_written_are_one_line(cli, tmp_path) -> None:
+    (tmp_path / "summary.json").mkdir()
+    code, _, err = cli("run", "post-drone-assault", "--runs", "10", "--out", str(tmp_path))
+    assert code == 2 and err.strip().splitlines() == [
+        f"error: {tmp_path / 'summary.json'}: a folder stands where the results go"]
+    assert [path.name for path in tmp_path.iterdir()] == ["summary.json"]  # nothing else written
 
 
 def test_run_until_precision(cli, tmp_path) -> None:

@@ -92,9 +92,24 @@ def test_a_paired_difference_of_a_sometimes_missing_metric_is_over_complete_pair
     assert detection["difference"] == pytest.approx(detection["second"] - detection["first"])
 
 
-def test_no_replications_is_refused() -> None:
-    with pytest.raises(ValueError, match="at least 1"):
-        run(load_scenario("post-drone-assault"), runs=0)
+def test_a_layer_only_the_second_defence_has_is_compared_against_none() -> None:
+    base, improved = load_scenario("post-drone-assault"), load_scenario("post-drone-assault@improved")
+    new = {e.name for e in improved.defence.effectors} - {e.name for e in base.defence.effectors}
+    assert new, "the improved post should add an effector"
+    metrics = compare(base, improved, runs=2000, seed=3)["metrics"]
+    for name in new:
+        layer = metrics[f"defeated_by_{name}"]
+        assert layer["first"] == 0 and layer["second"] > 0
+        assert layer["difference"] == pytest.approx(layer["second"])
+
+
+@pytest.mark.parametrize("request_, message", [({"runs": 0}, "runs must be at least 1"),
+                                               ({"chunk_size": 0}, "chunk_size must be at least 1"),
+                                               ({"workers": 0}, "workers must be at least 1"),
+                                               ({"precision": -0.1}, "precision must not be negative")])
+def test_a_request_no_run_can_serve_is_refused(request_, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        run(load_scenario("post-drone-assault"), **{"runs": 100, **request_})
 
 
 def test_same_seed_same_table_for_any_chunk_size_or_worker_count() -> None:

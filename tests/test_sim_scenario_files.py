@@ -37,6 +37,12 @@ def _error(text: str, variant: str = "baseline") -> UserError:
     ("median_s = { value = 30, low = 10, high = 120 }",
      "median_s = { value = 30, low = 40, high = 120 }", "defence.command_delay.median_s", "low <="),
     ('[site]', '[site]\nsize = 3', "site.size", "unknown key"),
+    ("perimeter_m = { value = 300, low = 100, high = 600 }", "perimeter_m = inf", "site.perimeter_m",
+     "finite"),  # TOML spells infinity; a scenario has no use for it
+    ("perimeter_m = { value = 300, low = 100, high = 600 }", "perimeter_m = { value = 300, low = 400 }",
+     "site.perimeter_m", "low <="),
+    ('type = "rf_jammer"', 'type = "rf_jammer"\nrange_min_m = 5000\nrange_max_m = 100',
+     "variants.improved.defence.effectors[1].range_min_m", "below the maximum"),
 ])
 def test_a_mistake_names_the_file_the_field_and_what_is_expected(old, new, field, expected) -> None:
     assert old in GOOD
@@ -55,6 +61,11 @@ def test_dispersion_may_only_lower_the_reach() -> None:
     field = "variants.improved.defence.passive.dispersion.military aircraft in the drone hangar"
     assert caught.value.field == field
     assert "lowers the reach" in str(caught.value)
+
+
+def test_a_variant_cannot_be_called_baseline() -> None:
+    error = _error(GOOD + "\n[variants.baseline.defence.passive]\nwarning = true\n")
+    assert error.field == "variants.baseline" and "another name" in str(error)
 
 
 def test_broken_toml_is_one_line() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sahelsim import __version__
 from sahelsim.errors import UserError
@@ -27,7 +28,9 @@ app = typer.Typer(
 )
 
 # Human output goes to stderr so that stdout carries only the --json document when asked for.
-console = Console(stderr=True)
+# No markup: file names, messages and table cells hold users' text, where "[...]" is text, not style
+# (styles are given with `style=` or rich.text.Text instead).
+console = Console(stderr=True, markup=False)
 if not console.is_terminal:  # logs and pipes: wide enough that tables are not truncated
     console.width = max(console.width, 140)
 
@@ -65,15 +68,20 @@ def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     _register_commands()
     try:
-        app(standalone_mode=False)
+        # Typer returns an exit code rather than raising it here: 130 for an interrupt
+        code = app(standalone_mode=False)
     except UserError as error:
         _fail(str(error), 2)
     except typer.TyperException as error:  # bad options or arguments: the parser's user errors
         _fail(error.format_message().replace("\n", " "), error.exit_code)
     except (typer.Abort, KeyboardInterrupt):
+        code = 130
+    if code == 130:
         _fail("interrupted", 130)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 def _fail(message: str, code: int) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    console.print(Text.assemble(("error:", "red"), f" {message}"), highlight=False, soft_wrap=True)
     sys.exit(code)

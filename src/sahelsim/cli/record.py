@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.evidence import acled_api, store
@@ -46,7 +47,7 @@ VerboseOption = typer.Option(False, "--verbose", "-v", help="Log each file as it
 def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool,
                 verbose: bool = False) -> IngestSummary:
     """Ingest with a live line per file on a terminal, since a million-row file takes seconds."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, disable=quiet or not console.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(paths))
 
@@ -200,7 +201,7 @@ def tag_command(
     data = {"drone": tag.drone, "drone_role": tag.role, "drone_operator": tag.operator,
             "drone_platform": tag.platform}
     emit(data, as_json, lambda: console.print(
-        "  ".join(f"{key}: [bold]{value}[/bold]" for key, value in data.items())))
+        Text("  ").join(Text.assemble(f"{key}: ", (str(value), "bold")) for key, value in data.items())))
 
 
 @app.command("events")

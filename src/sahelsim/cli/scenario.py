@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.errors import UserError
@@ -22,8 +28,10 @@ scenario_app = typer.Typer(help="Documented drone-threat scenarios: compare defe
 app.add_typer(scenario_app, name="scenario")
 
 RunsOption = typer.Option(None, "--runs", "-n", min=1,
-                          help="Replications (default 10,000; with --precision, the most to run).")
-SeedOption = typer.Option(0, "--seed", "-s", help="Seed: the same seed gives the same table.")
+                          help="Replications (default 10,000; with --precision, the most to run,"
+                               " default 10,000,000).")
+SeedOption = typer.Option(0, "--seed", "-s", min=0,
+                          help="Seed: the same seed gives the same table.")
 WorkersOption = typer.Option(None, "--workers", min=1, help="Worker processes (default: all CPUs).")
 ChunkOption = typer.Option(engine.DEFAULT_CHUNK, "--chunk-size", min=1,
                            help="Replications per chunk (memory only; results do not depend on it).")
@@ -33,11 +41,36 @@ HEADLINE = ("leakers", "assets_damaged", "assets_destroyed", "casualties_expecte
 
 
 def _workers(asked: int | None, runs: int, chunk_size: int) -> int:
-    return asked or min(default_workers(), math.ceil(runs / chunk_size))
+    """All CPUs unless asked otherwise, but never more workers than chunks to give them."""
+    return min(asked or default_workers(), math.ceil(runs / chunk_size))
+
+
+@contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A scratch folder inside `out` for a run's files, which replace those in `out` only once the
+    run is complete: an interrupted or failed run leaves the previous results whole."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+    except OSError as error:
+        raise UserError(f"cannot write to the output folder: {error.strerror or error}",
+                        file=str(out)) from None
+    try:
+        yield staging
+        taken = [out / path.name for path in staging.iterdir() if (out / path.name).is_dir()]
+        if taken:
+            raise UserError("a folder stands where the results go", file=str(taken[0]))
+        for path in staging.iterdir():
+            os.replace(path, out / path.name)
+    except OSError as error:
+        raise UserError(f"cannot write the results: {error.strerror or error}",
+                        file=str(error.filename or out)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    return Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                     TimeRemainingColumn(), console=console, transient=True)
 
 
@@ -69,14 +102,14 @@ def show_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml
     data = scenario.model_dump(mode="json", by_alias=True)
 
     def render() -> None:
-        console.print(f"[bold]{scenario.label}[/bold]: {scenario.title}")
+        console.print(Text.assemble((scenario.label, "bold"), f": {scenario.title}"))
         console.print(" ".join(scenario.description.split()), highlight=False)
         console.print(f"\nvariants: {', '.join(scenario.variants)}")
-        console.print("\n[bold]incidents[/bold]")
+        console.print("\nincidents", style="bold")
         for incident in scenario.sources.incidents:
             console.print(f"  • {incident}", highlight=False)
         for section in ("site", "threat", "defence"):
-            console.print(f"\n[bold]{section}[/bold]")
+            console.print(f"\n{section}", style="bold")
             console.print_json(json.dumps(data[section]))
 
     emit(data, as_json, render)
@@ -90,7 +123,7 @@ def validate_command(file: Path = typer.Argument(..., help="A scenario TOML file
     data = {"file": str(file), "valid": True, "name": scenarios[0].name,
             "variants": scenarios[0].variants}
     emit(data, as_json, lambda: console.print(
-        f"[green]ok[/green] {file}: {data['name']} (variants: {', '.join(data['variants'])})"))
+        Text.assemble(("ok", "green"), f" {file}: {data['name']} (variants: {', '.join(data['variants'])})")))
 
 
 def _number(value: float | None, spec: str = ".3f") -> str:
@@ -128,22 +161,19 @@ def run_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml 
     scenario = load_scenario(name)
     total = runs or (PRECISION_CAP if precision is not None else DEFAULT_RUNS)
     out = out or Path("runs") / f"{scenario.label.replace('@', '.')}-{seed}"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"cannot create the output folder: {error}", file=str(out)) from None
-    with _progress() as bar:
-        task = bar.add_task(scenario.label, total=total)
-        result = engine.run(scenario, total, seed, chunk_size=chunk_size, keep_table=False,
-                            workers=_workers(workers, total, chunk_size),
-                            progress=lambda done, _: bar.update(task, completed=done),
-                            parquet_path=out / "replications.parquet", precision=precision)
-    summary = result.summary
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str), "utf-8")
-    charts = write_charts(summary, out, scenario.label)
+    with _staging(out) as staging:
+        with _progress() as bar:
+            task = bar.add_task(scenario.label, total=total)
+            result = engine.run(scenario, total, seed, chunk_size=chunk_size, keep_table=False,
+                                workers=_workers(workers, total, chunk_size),
+                                progress=lambda done, _: bar.update(task, completed=done),
+                                parquet_path=staging / "replications.parquet", precision=precision)
+        summary = result.summary
+        (staging / "summary.json").write_text(json.dumps(summary, indent=1, default=str), "utf-8")
+        write_charts(summary, staging, scenario.label)
+        files = sorted(out / path.name for path in staging.iterdir())
     data = {"scenario": scenario.label, "runs": result.runs, "seed": seed, "out": str(out),
-            "files": [str(out / "replications.parquet"), str(out / "summary.json"),
-                      *map(str, charts)],
+            "files": [str(path) for path in files],
             "summary": {key: summary[key] for key in ("means", "proportions", "defeats_by_layer",
                                                       "cost_exchange_ratio")}}
 
@@ -178,7 +208,7 @@ def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .
                           _number(m["difference"], "+.3f"), _interval(m["ci95"], "+.3f"))
         console.print(table)
         if not result["same_threat"]:
-            console.print("[yellow]note:[/yellow] the two scenarios face different threats; "
-                          "this compares scenarios, not only defences")
+            console.print(Text.assemble(("note:", "yellow"), " the two scenarios face different threats;"
+                                        " this compares scenarios, not only defences"))
 
     emit(result, as_json, render)

@@ -28,9 +28,10 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 
 class Strict(BaseModel):
-    """Base for every spec: unknown keys are errors, values are immutable once validated."""
+    """Base for every spec: unknown keys are errors, numbers are finite (TOML can spell inf and
+    nan), values are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Platform(Strict):

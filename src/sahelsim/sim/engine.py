@@ -371,9 +371,11 @@ def _task(job: tuple[list[Plan], int, int, int]) -> list[dict[str, np.ndarray]]:
     return [simulate_chunk(plan, seed, start, stop) for plan in plans]
 
 
-def _check_runs(runs: int) -> None:
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1, not {runs}")
+def _check_request(runs: int, chunk_size: int, workers: int) -> None:
+    """A clear error for a request no run can serve (the CLI's options refuse the same)."""
+    for name, value in (("runs", runs), ("chunk_size", chunk_size), ("workers", workers)):
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
 
 
 def _stream(plans: list[Plan], runs: int, seed: int, chunk_size: int,
@@ -393,7 +395,9 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
     chunk where every proportion's 95% Wilson half-width is at most that (`runs` is then the cap).
     `progress(done, total)` is called after each chunk.
     """
-    _check_runs(runs)
+    _check_request(runs, chunk_size, workers)
+    if precision is not None and precision < 0:
+        raise ValueError(f"precision must not be negative, not {precision}")
     plan = compile_plan(scenario)
     accumulator = Accumulator()
     kept: list[pa.RecordBatch] = []
@@ -437,7 +441,7 @@ def compare(first: Scenario, second: Scenario, runs: int = 10_000, seed: int = 0
     the difference's interval is far narrower than the two means' intervals. `same_threat` in the
     result says whether the two scenarios face the same threat (a comparison of defences).
     """
-    _check_runs(runs)
+    _check_request(runs, chunk_size, workers)
     plans = [compile_plan(first), compile_plan(second)]
     paired = PairedAccumulator()
     for done, (a, b) in _stream(plans, runs, seed, chunk_size, workers):

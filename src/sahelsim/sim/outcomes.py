@@ -161,8 +161,7 @@ class PairedAccumulator:
     difference: dict[str, Moments] = field(default_factory=dict)
 
     def add(self, a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
-        values_a = {**_metrics(a), **{n: e(a) for n, e in PROPORTIONS.items()}}
-        values_b = {**_metrics(b), **{n: e(b) for n, e in PROPORTIONS.items()}}
+        values_a, values_b = _paired_values(a, b), _paired_values(b, a)
         for name in values_a.keys() & values_b.keys():
             x, y = values_a[name].astype(float), values_b[name].astype(float)
             both = ~(np.isnan(x) | np.isnan(y))
@@ -178,3 +177,13 @@ class PairedAccumulator:
                        "difference": diff.as_dict()["mean"], "ci95": diff.as_dict()["ci95"],
                        "halfwidth": _finite(diff.halfwidth), "pairs": diff.n}
                 for name, diff in sorted(self.difference.items())}
+
+
+def _paired_values(columns: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every metric and event of one run, plus a zero for each layer only the other run has: a
+    layer a defence lacks defeats nothing, and its defeats belong in the comparison."""
+    values = {**_metrics(columns), **{name: event(columns) for name, event in PROPORTIONS.items()}}
+    size = len(columns["replication"])
+    values.update({name: np.zeros(size) for name in other
+                   if name.startswith("defeated_by_") and name not in columns})
+    return values

@@ -324,9 +324,15 @@ def _check_references(scenario: Scenario, file: str, prefix: str) -> None:
             fail(f"defence.sensors[{i}].type", f"unknown sensor type {sensor.type!r}; expected one of "
                  + ", ".join(catalogue.sensors))
     for i, effector in enumerate(scenario.defence.effectors):
-        if effector.type not in catalogue.effectors:
+        kind = catalogue.effectors.get(effector.type)
+        if kind is None:
             fail(f"defence.effectors[{i}].type", f"unknown effector type {effector.type!r}; expected "
                  "one of " + ", ".join(catalogue.effectors))
+        r_min = kind.range_min_m if effector.range_min_m is None else effector.range_min_m
+        r_max = kind.range_max_m if effector.range_max_m is None else effector.range_max_m
+        if r_min >= r_max:
+            fail(f"defence.effectors[{i}].range_min_m", f"expected a minimum range below the maximum"
+                 f" range ({r_max:g} m)")
     for kind in ("shelters", "dispersion"):
         for name in getattr(scenario.defence.passive, kind):
             if name not in assets:
@@ -364,6 +370,9 @@ def scenario_from_document(raw: dict[str, Any], file: str = "<scenario>",
     variants = document.pop("variants", {})
     if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
         raise UserError("expected tables [variants.NAME]", file=file, field="variants")
+    if BASELINE in variants:
+        raise UserError(f"{BASELINE!r} is the file's own defence; give the variant another name",
+                        file=file, field=f"variants.{BASELINE}")
     if variant != BASELINE and variant not in variants:
         raise UserError(f"no variant {variant!r}; expected one of: "
                         + ", ".join([BASELINE, *variants]), file=file)

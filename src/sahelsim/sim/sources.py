@@ -11,6 +11,7 @@ library tests check that no number is left without a source.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,8 @@ def join(path: str, key: str | int) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite int or float: TOML can also spell inf and nan."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _figure(path: str, table: dict[str, Any], inherited: str) -> Figure:
@@ -53,9 +55,9 @@ def _figure(path: str, table: dict[str, Any], inherited: str) -> Figure:
                           "low, high, source")
     for key in ("value", "low", "high"):
         if key in table and not _is_number(table[key]):
-            raise FigureError(join(path, key), "expected a number")
+            raise FigureError(join(path, key), "expected a finite number")
     low, high, value = table.get("low"), table.get("high"), table["value"]
-    if low is not None and high is not None and not low <= value <= high:
+    if (low is not None and low > value) or (high is not None and value > high):
         raise FigureError(path, f"expected low <= value <= high, got {low}, {value}, {high}")
     source = table.get("source", inherited)
     if not isinstance(source, str):
