@@ -41,6 +41,9 @@ def _error(text: str, variant: str = "baseline") -> UserError:
      "finite"),  # TOML spells infinity; a scenario has no use for it
     ("perimeter_m = { value = 300, low = 100, high = 600 }", "perimeter_m = { value = 300, low = 400 }",
      "site.perimeter_m", "low <="),
+    ('kind = "landing_zone"', 'kind = "landing_zone"\nnight = "yes"', "site.night", "boolean"),
+    ('count = { value = 1, source = "the incident: one helicopter" }', 'count = "1"',
+     "site.assets[0].count", "integer"),
     ('type = "rf_jammer"', 'type = "rf_jammer"\nrange_min_m = 5000\nrange_max_m = 100',
      "variants.improved.defence.effectors[1].range_min_m", "below the maximum"),
 ])

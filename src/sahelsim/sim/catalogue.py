@@ -31,7 +31,7 @@ class Strict(BaseModel):
     """Base for every spec: unknown keys are errors, numbers are finite (TOML can spell inf and
     nan), values are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class Platform(Strict):

@@ -73,8 +73,9 @@ class Sortie(Strict):
     count: Annotated[int, Field(ge=0, le=64)]
     role: Literal["isr", "strike"]
     launch_window_s: tuple[NonNegative, NonNegative] = Field(
-        (0.0, 0.0), description="launches spread uniformly over [start, end] (a Poisson process "
-        "conditioned on the count)")
+        (0.0, 0.0), strict=False,  # TOML gives a list; strict mode takes only a tuple
+        description="launches spread uniformly over [start, end] (a Poisson process conditioned on"
+        " the count)")
     start_range_m: Positive
     low_altitude: bool = False
     emits: bool | None = Field(None, description="override the platform's radio emission")
