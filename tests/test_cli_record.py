@@ -6,10 +6,10 @@ import json
 
 import duckdb
 import pyarrow.parquet as pq
-
-import sahelsim as sahelsim_package
 from acled_files import event, write_acled
 from acled_server import AcledTestServer
+
+import sahelsim as sahelsim_package
 
 
 def test_demo_ingests_the_bundled_record_and_writes_the_report(sahelsim, tmp_path):
