@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import duckdb
 import pyarrow.parquet as pq
@@ -49,6 +51,35 @@ def test_user_mistakes_are_one_line_and_exit_2(sahelsim, tmp_path, db):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "people.csv" in sahelsim("ingest", not_export, "--db", db).stderr
+
+
+def test_paths_that_cannot_serve_are_one_line_and_change_nothing(sahelsim, tmp_path, db):
+    sahelsim("ingest", write_acled(tmp_path / "a.csv", [event()]), "--db", db)
+    export = write_acled(tmp_path / "b.csv", [event(event_id_cnty="MLI2")])
+    for args, message in [
+            (["ingest", export, "--db", export], "not a sahelsim store"),  # DuckDB would open it
+            (["ingest", "--deletions", tmp_path, "--db", db], "is a folder"),
+            (["ingest", tmp_path, "--db", db], "is a folder"),
+            (["events", "--db", db, "--out", tmp_path], "is a folder"),
+            (["demo", "--db", tmp_path / "new.duckdb", "--out", export], "cannot make the report folder")]:
+        result = sahelsim(*args)
+        assert result.code == 2 and result.stderr.count("\n") == 1 and message in result.stderr, (
+            args, result.stderr)
+    assert not (tmp_path / "new.duckdb").exists()  # the demo checked its folder before ingesting
+    assert duckdb.connect(str(db), read_only=True).sql("SELECT count(*) FROM events").fetchall() == [(1,)]
+
+
+def test_events_on_stdout_add_to_a_file_opened_for_appending(tmp_path, db):
+    """`sahelsim events >> log`: the export must not truncate what the shell appends to."""
+    command = [sys.executable, "-m", "sahelsim"]
+    subprocess.run([*command, "ingest", write_acled(tmp_path / "a.csv", [event()]), "--db", db],
+                   check=True, capture_output=True)
+    log = tmp_path / "log.txt"
+    log.write_text("PREVIOUS\n")
+    with log.open("a") as appended:
+        subprocess.run([*command, "events", "--db", db], stdout=appended, check=True)
+    lines = log.read_text().splitlines()
+    assert lines[0] == "PREVIOUS" and lines[1].startswith("event_id_cnty,") and len(lines) == 3
 
 
 def test_store_settings_come_from_the_environment(sahelsim, tmp_path, db):

@@ -122,6 +122,7 @@ def test_repeated_id_within_one_file_is_judged_in_order(tmp_path, db):
     ({"longitude": "east"}, "longitude", "between -180 and 180"),
     ({"fatalities": "several"}, "fatalities", "whole number"),
     ({"fatalities": "-1"}, "fatalities", "whole number"),
+    ({"fatalities": "2.5"}, "fatalities", "whole number"),  # DuckDB's cast alone would store 3
     ({"timestamp": "yesterday"}, "timestamp", "unix time"),
     ({"inter1": "Aliens"}, "inter1", "unknown actor type"),
     ({"geo_precision": "7"}, "geo_precision", "not 1, 2 or 3"),
@@ -247,10 +248,14 @@ def test_ucdp_ged_keeps_its_ids_and_death_range(tmp_path, db):
            "Tinzaouaten", "Tinzaouaten village", "Kidal region", "Tessalit cercle", "19.95", "2.83",
            "Mali", "Africa", "1", "2024-07-27 00:00:00.000", "2024-07-27 00:00:00.000", "0", "12",
            "0", "0", "12", "20", "9"]
+    inconsistent = [row[:], row[:]]
+    inconsistent[0][0], inconsistent[0][-1] = "401235", "30"  # low above best
+    inconsistent[1][0], inconsistent[1][-3] = "401236", "12.5"  # best not whole
     path = tmp_path / "ged.csv"
-    path.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    path.write_text("\n".join(",".join(r) for r in [header, row, *inconsistent]) + "\n", encoding="utf-8")
     summary = ingest([path], db)
-    assert (summary.inserted, summary.rejected) == (1, 0)
+    assert (summary.inserted, summary.rejected) == (1, 2)
+    assert [r["field"] for r in stored(db, "SELECT * FROM quarantine ORDER BY row")] == ["low", "best"]
     (stored_row,) = stored(db)
     assert stored_row["event_id_cnty"] == "UCDP-401234" and stored_row["dataset"] == "ucdp"
     assert (stored_row["fatalities"], stored_row["deaths_low"], stored_row["deaths_high"]) == (12, 9, 20)

@@ -8,6 +8,7 @@ prints one line on stderr and exits with code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -66,8 +67,8 @@ def _register_commands() -> None:
 
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
-    _register_commands()
     try:
+        _register_commands()
         # Typer returns an exit code rather than raising it here: 130 for an interrupt
         code = app(standalone_mode=False)
     except UserError as error:
@@ -76,6 +77,13 @@ def main() -> None:
         _fail(error.format_message().replace("\n", " "), error.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         code = 130
+    except RuntimeError as error:  # DuckDB turns Ctrl-C during a query into this
+        if str(error) != "Query interrupted":
+            raise
+        code = 130
+    except BrokenPipeError:  # the reader went away (`sahelsim events | head`): nothing to tell it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     if code == 130:
         _fail("interrupted", 130)
     if isinstance(code, int) and code:

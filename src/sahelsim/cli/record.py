@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 from datetime import datetime
 from importlib import resources
@@ -222,7 +224,15 @@ def events_command(
         raise typer.BadParameter("--out FILE is needed for parquet and with --json", param_hint="--out")
     con = store.connect(db or None, read_only=True)
     where = _filter(country, since, until, actor, drone)
-    count = export_events(con, where, out or Path("/dev/stdout"), fmt)
+    if out is None:  # through a scratch file: DuckDB would open /dev/stdout anew and truncate `>>`
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / f"events.{fmt}"
+            count = export_events(con, where, path, fmt)
+            with path.open("rb") as exported:
+                shutil.copyfileobj(exported, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    else:
+        count = export_events(con, where, out, fmt)
     emit({"events": count, "out": str(out) if out else None, "format": fmt}, as_json,
          lambda: out and console.print(f"wrote {count:,} events to {out}"))
 
@@ -239,7 +249,8 @@ def trends_command(
     charts: bool = typer.Option(True, "--charts/--no-charts", help="Write PNG and HTML charts."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Drone incidents by actor, country, region, role, platform, year or month, with charts."""
+    """Drone incidents by actor, country, first-level region (--by admin1), role, platform, year or
+    month, with charts."""
     con = store.connect(db or None, read_only=True)
     where = _filter(country, since, until, actor)
     table = drone_trends(con, by, where)
@@ -273,10 +284,11 @@ def demo_command(
     as_json: bool = JsonOption,
 ) -> None:
     """The main job on the bundled record: ingest the documented incidents, write the trends report."""
+    from sahelsim.report.trends_report import report_folder, write_report
+    report_folder(out)  # before the ingest: a bad --out should leave the store as it was
     bundled = resources.files("sahelsim.evidence") / "data" / "documented_incidents.csv"
     with resources.as_file(bundled) as path:
         summary = _run_ingest([path], db, None, quiet=as_json)
-    from sahelsim.report.trends_report import write_report
     con = store.connect(db or None, read_only=True)
     written = write_report(con, out)
     yearly = drone_trends(con, "year")

@@ -20,7 +20,7 @@ import duckdb
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
-from sahelsim.evidence.readers import Staged, stage
+from sahelsim.evidence.readers import Staged, check_file, stage
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
@@ -252,6 +252,7 @@ def _winners(con: duckdb.DuckDBPyConnection) -> str:
 
 def read_deletions(path: Path) -> list[str]:
     """ACLED's deletion list: a CSV with an `event_id_cnty` column (other columns ignored)."""
+    check_file(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -261,8 +262,6 @@ def read_deletions(path: Path) -> list[str]:
                                 row=1, field="event_id_cnty")
             column = (reader.fieldnames or [])[fields.index("event_id_cnty")]
             return [row[column].strip() for row in reader if (row.get(column) or "").strip()]
-    except FileNotFoundError:
-        raise UserError("no such file", file=str(path)) from None
     except UnicodeDecodeError as error:
         raise UserError(f"not UTF-8 text ({error.reason})", file=str(path)) from None
 

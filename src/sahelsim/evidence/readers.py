@@ -53,6 +53,14 @@ class Staged:
     rejects: str | None = None  # the reader's rejects table, filled once `source` has been read
 
 
+def check_file(path: Path) -> None:
+    """A path a user gave as a file: one clear line when it names a folder or nothing."""
+    if path.is_dir():
+        raise UserError("is a folder; expected a file", file=str(path))
+    if not path.is_file():
+        raise UserError("no such file", file=str(path))
+
+
 def read_header(path: Path) -> list[str]:
     """The header of a CSV file, lower-cased, BOM and surrounding spaces removed.
 
@@ -128,8 +136,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged:
     A CSV is not copied: its staging "table" is the query that reads it, run once by validation.
     A JSON page is small and already parsed by Python; it becomes a temporary table.
     """
-    if not path.is_file():
-        raise UserError("no such file", file=str(path))
+    check_file(path)
     if path.suffix.lower() == ".json":
         return stage_acled_json(con, path, table)
     return stage_csv(con, path)

@@ -6,6 +6,8 @@ only) into a SQL condition, so `events`, `drones trends` and the Python API sele
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -60,14 +62,33 @@ def select_events(con: duckdb.DuckDBPyConnection, where: EventFilter) -> pa.Tabl
 
 
 def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path, fmt: str) -> int:
-    """Write the matching events to `out` in csv, parquet or json (one array); returns the count."""
+    """Write the matching events to `out` in csv, parquet or json (one array); returns the count.
+
+    A file is written beside `out` and then replaces it whole, so a failed export leaves what was
+    there; a device or a pipe is written directly.
+    """
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}",
                         field="--format")
+    if out.is_dir():
+        raise UserError("is a folder; expected a file to write", file=str(out))
     condition, params = where.where()
     query = f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty"
     options = {"csv": "FORMAT csv, HEADER", "parquet": "FORMAT parquet",
                "json": "FORMAT json, ARRAY true"}[fmt]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({query}) TO '{str(out).replace(chr(39), chr(39) * 2)}' ({options})", params)
+
+    def copy_to(path: Path) -> None:
+        con.execute(f"COPY ({query}) TO '{str(path).replace(chr(39), chr(39) * 2)}' ({options})", params)
+
+    try:
+        if out.exists() and not out.is_file():
+            copy_to(out)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix=".export-", dir=out.parent) as scratch:
+                copy_to(Path(scratch) / out.name)
+                os.replace(Path(scratch) / out.name, out)
+    except (OSError, duckdb.IOException) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error).splitlines()[0]
+        raise UserError(f"cannot write the events: {reason}", file=str(out)) from None
     return con.execute(f"SELECT count(*) FROM events WHERE {condition}", params).fetchone()[0]

@@ -39,6 +39,7 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.Duck
     if read_only and not path.exists():
         raise UserError("no record here yet: run `sahelsim ingest` or `sahelsim demo` first",
                         file=str(path))
+    _check_is_store(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
@@ -54,6 +55,16 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.Duck
         for table, columns in TABLES.items():
             con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
     return con
+
+
+def _check_is_store(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database: DuckDB would open a CSV, Parquet or JSON file
+    as an in-memory database viewing it, and an ingest into it would report success and keep nothing."""
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as handle:
+            header = handle.read(12)
+        if header[8:12] != b"DUCK":
+            raise UserError("not a sahelsim store: expected a DuckDB file", file=str(path))
 
 
 def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:

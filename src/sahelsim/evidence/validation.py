@@ -105,7 +105,7 @@ def acled_parsers(staged: Staged) -> dict[str, str]:
         "iso": f"try_cast({cast['iso']} AS SMALLINT)",
         "latitude": f"try_cast({cast['latitude']} AS DOUBLE)",
         "longitude": f"try_cast({cast['longitude']} AS DOUBLE)",
-        "fatalities": f"try_cast({cast['fatalities']} AS INTEGER)",
+        "fatalities": _whole(cast["fatalities"]),
         "timestamp": _timestamp(cast["timestamp"]),
     })
     inter1, inter2 = parsed["inter1"], parsed["inter2"]
@@ -117,6 +117,12 @@ def acled_parsers(staged: Staged) -> dict[str, str]:
                          f"WHEN {raw['tags']} ILIKE '%sahelsim-curated%' THEN 'curated' ELSE 'acled' END")
     parsed["deaths_low"] = parsed["deaths_high"] = parsed["fatalities"]
     return parsed
+
+
+def _whole(text: str) -> str:
+    """SQL for a whole number, NULL for anything else: DuckDB's cast to INTEGER rounds '2.5' to 3."""
+    return (f"CASE WHEN try_cast({text} AS DOUBLE) = try_cast({text} AS INTEGER) "
+            f"THEN try_cast({text} AS INTEGER) END")
 
 
 def acled_checks(staged: Staged) -> list[Check]:
@@ -168,23 +174,29 @@ def ucdp_parsers(staged: Staged) -> dict[str, str]:
                          f"WHEN try_cast({get('where_prec', 'NULL')} AS INT) <= 3 THEN 2 ELSE 3 END",
         "source": get("source_office", "NULL"),
         "notes": f"concat_ws(' ', {get('source_headline', 'NULL')}, {get('where_description', 'NULL')})",
-        "fatalities": f"try_cast({get('best', 'NULL')} AS INTEGER)",
+        "fatalities": _whole(get("best", "NULL")),
         "tags": "'ucdp-ged'",
         "timestamp": "0",
     })
     parsed["interaction"] = f"(least({parsed['inter1']}, {parsed['inter2']}) * 10 + " \
                             f"greatest({parsed['inter1']}, {parsed['inter2']}))::SMALLINT"
     parsed["dataset"] = "'ucdp'"
-    parsed["deaths_low"] = f"try_cast({get('low', 'NULL')} AS INTEGER)"
-    parsed["deaths_high"] = f"try_cast({get('high', 'NULL')} AS INTEGER)"
+    parsed["deaths_low"] = _whole(get("low", "NULL"))
+    parsed["deaths_high"] = _whole(get("high", "NULL"))
     return parsed
 
 
 def ucdp_checks(staged: Staged) -> list[Check]:
     """What makes a UCDP GED record unusable."""
+    low, high = _raw(staged, "low"), _raw(staged, "high")
     return [
         Check("id", f"{_raw(staged, 'id')} IS NULL", "'missing event id'"),
         *_common_checks(staged, date="date_start", deaths="best"),
+        Check("low",
+              _bad_value(staged, "low", "NOT coalesce(p.deaths_low BETWEEN 0 AND p.fatalities, false)"),
+              f"format('low estimate {{}} is not a whole number between 0 and the best estimate', {low})"),
+        Check("high", _bad_value(staged, "high", "NOT coalesce(p.deaths_high >= p.fatalities, false)"),
+              f"format('high estimate {{}} is not a whole number of at least the best estimate', {high})"),
     ]
 
 

@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import plotly.express as px  # noqa: E402
 from plotly.io import to_html  # noqa: E402
 
+from sahelsim.errors import UserError  # noqa: E402
 from sahelsim.evidence.record import EventFilter  # noqa: E402
 from sahelsim.evidence.trends import drone_trends, groups_per_year, monthly_by  # noqa: E402
 
@@ -53,9 +54,18 @@ def trend_charts(con: duckdb.DuckDBPyConnection, where: EventFilter = EventFilte
     ]
 
 
+def report_folder(out: Path) -> Path:
+    """`out`, made if need be; a path that cannot hold the report is a user's mistake."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot make the report folder: {error.strerror}", file=str(out)) from None
+    return out
+
+
 def write_report(con: duckdb.DuckDBPyConnection, out: Path, where: EventFilter = EventFilter()) -> list[Path]:
     """Write every chart as PNG plus `drone-trends.html`; returns the files written."""
-    out.mkdir(parents=True, exist_ok=True)
+    report_folder(out)
     charts = trend_charts(con, where)
     written = [_png(chart, out / f"{chart.name}.png") for chart in charts]
     written.append(_html(charts, drone_trends(con, "actor", where), out / "drone-trends.html"))
