@@ -197,11 +197,14 @@ def test_large_file_keeps_file_order_with_rejects_in_between(tmp_path, db):
         10_001, 30_002, 50_004]
 
 
-def test_reingest_replaces_that_files_quarantine(tmp_path, db):
+def test_reingest_replaces_that_files_quarantine(tmp_path, db, monkeypatch):
     path = write_acled(tmp_path / "bad.csv", [event(latitude="200")])
     ingest([path], db)
     ingest([path], db)
-    assert len(stored(db, "SELECT * FROM quarantine")) == 1
+    monkeypatch.chdir(tmp_path)
+    ingest([Path("bad.csv")], db)  # the same file, spelt relative to where the user stands
+    (quarantined,) = stored(db, "SELECT * FROM quarantine")
+    assert quarantined["file"] == str(path)
 
 
 record = st.fixed_dictionaries({
@@ -280,8 +283,10 @@ def test_not_an_export_is_a_user_error_and_stores_nothing(tmp_path, db):
     assert [row["event_id_cnty"] for row in stored(db)] == ["MLI1001"]  # b.csv rolled back too
 
 
-def test_kill_mid_ingest_leaves_the_store_as_it_was(tmp_path, db):
-    """A kill -9 between two files of one ingest: the first file must not be half-committed."""
+@pytest.mark.parametrize("stop, code", [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGINT, 130)])
+def test_kill_mid_ingest_leaves_the_store_as_it_was(tmp_path, db, stop, code):
+    """A kill -9 or a Ctrl-C during the second file of one ingest: the first file must not be
+    half-committed, and Ctrl-C ends with one line and exit code 130."""
     ingest([write_acled(tmp_path / "base.csv", [event()])], db)
     before = stored(db)
     big = write_acled(tmp_path / "big.csv",
@@ -293,9 +298,13 @@ def test_kill_mid_ingest_leaves_the_store_as_it_was(tmp_path, db):
     for line in process.stderr:
         if "file 2/2" in line or time.monotonic() > deadline:
             break
-    process.send_signal(signal.SIGKILL)
+    time.sleep(0.3)  # into the second file's queries: DuckDB, not Python, takes a Ctrl-C there
+    process.send_signal(stop)
+    rest = process.stderr.read()
     process.wait()
-    assert process.returncode == -signal.SIGKILL
+    assert process.returncode == code
+    if stop == signal.SIGINT:
+        assert rest.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in rest
     assert stored(db) == before
 
 

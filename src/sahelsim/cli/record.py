@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -138,7 +139,8 @@ def quarantine_list(
 ) -> None:
     """Show rejected records with file, row, field and reason."""
     con = store.connect(db or None, read_only=True)
-    where, params = ("WHERE file = ?", [file]) if file else ("", [])
+    # stored by absolute path, as ingest records them
+    where, params = ("WHERE file = ?", [os.path.abspath(file)]) if file else ("", [])
     rows = con.execute(f"SELECT file, row, field, reason, raw FROM quarantine {where} "
                        f"ORDER BY file, row LIMIT {limit}", params).fetchall()
     records = [dict(zip(("file", "row", "field", "reason", "raw"), row)) for row in rows]

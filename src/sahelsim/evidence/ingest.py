@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -57,7 +58,12 @@ class IngestSummary:
 
 def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | None = None,
            progress: Progress | None = None) -> IngestSummary:
-    """Read every file and the deletion list into the store, all in one transaction."""
+    """Read every file and the deletion list into the store, all in one transaction.
+
+    Files are recorded by their absolute path: `f.csv` and `./f.csv` are one file, whose rejects a
+    new read replaces, and two `f.csv` in different folders are two.
+    """
+    paths = [Path(os.path.abspath(path)) for path in paths]
     summary = IngestSummary(ingest_run=uuid.uuid4().hex[:12], files=[str(p) for p in paths])
     deleted_ids = read_deletions(deletions) if deletions else []
     registry = ActorRegistry.load()
