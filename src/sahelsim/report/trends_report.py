@@ -54,13 +54,12 @@ def trend_charts(con: duckdb.DuckDBPyConnection, where: EventFilter = EventFilte
     ]
 
 
-def report_folder(out: Path) -> Path:
-    """`out`, made if need be; a path that cannot hold the report is a user's mistake."""
+def report_folder(out: Path) -> None:
+    """Make `out` if need be; a path that cannot hold the report is a user's mistake."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot make the report folder: {error.strerror}", file=str(out)) from None
-    return out
 
 
 def write_report(con: duckdb.DuckDBPyConnection, out: Path, where: EventFilter = EventFilter()) -> list[Path]:

@@ -28,8 +28,9 @@ NonNegative = Annotated[float, Field(ge=0)]
 
 
 class Strict(BaseModel):
-    """Base for every spec: unknown keys are errors, numbers are finite (TOML can spell inf and
-    nan), values are immutable once validated."""
+    """Base for every spec: unknown keys are errors, types are strict (a string is no number, 1 or
+    "yes" no boolean), numbers are finite (TOML can spell inf and nan), values are immutable once
+    validated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 

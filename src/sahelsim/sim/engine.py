@@ -120,8 +120,7 @@ def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarra
     plans = []
     for spec in scenario.defence.effectors:
         kind = catalogue.effectors[spec.type]
-        r_min = kind.range_min_m if spec.range_min_m is None else spec.range_min_m
-        r_max = kind.range_max_m if spec.range_max_m is None else spec.range_max_m
+        r_min, r_max = spec.ranges_m(kind)
         windows = np.array([track.window(r_min, r_max) for track in tracks]).reshape(-1, 2)
         p_kill = np.array([
             (kind.p_kill.get(p.platform_class, 0.0) if spec.p_kill is None else spec.p_kill)

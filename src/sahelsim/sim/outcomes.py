@@ -172,11 +172,14 @@ class PairedAccumulator:
             self.difference.setdefault(name, Moments()).add(y - x)
 
     def summary(self) -> dict:
-        return {name: {"first": self.first[name].as_dict()["mean"],
-                       "second": self.second[name].as_dict()["mean"],
-                       "difference": diff.as_dict()["mean"], "ci95": diff.as_dict()["ci95"],
-                       "halfwidth": _finite(diff.halfwidth), "pairs": diff.n}
-                for name, diff in sorted(self.difference.items())}
+        out = {}
+        for name, diff in sorted(self.difference.items()):
+            difference = diff.as_dict()
+            out[name] = {"first": self.first[name].as_dict()["mean"],
+                         "second": self.second[name].as_dict()["mean"],
+                         "difference": difference["mean"], "ci95": difference["ci95"],
+                         "halfwidth": _finite(diff.halfwidth), "pairs": diff.n}
+        return out
 
 
 def _paired_values(columns: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import Field, ValidationError, model_validator
 
 from sahelsim.errors import UserError
-from sahelsim.sim.catalogue import (NonNegative, Positive, Probability, Shape, Strict,
+from sahelsim.sim.catalogue import (EffectorType, NonNegative, Positive, Probability, Shape, Strict,
                                     load_catalogue)
 from sahelsim.sim.sources import Figure, FigureError, join, strip_figures
 
@@ -141,6 +141,11 @@ class EffectorSpec(Strict):
     range_max_m: Positive | None = None
     engage_s: Positive | None = None
     p_kill: Probability | None = Field(None, description="one kill probability for every class")
+
+    def ranges_m(self, kind: EffectorType) -> tuple[float, float]:
+        """(minimum, maximum) engagement range: this effector's own, else its catalogue type's."""
+        return (kind.range_min_m if self.range_min_m is None else self.range_min_m,
+                kind.range_max_m if self.range_max_m is None else self.range_max_m)
 
 
 class CommandDelay(Strict):
@@ -329,8 +334,7 @@ def _check_references(scenario: Scenario, file: str, prefix: str) -> None:
         if kind is None:
             fail(f"defence.effectors[{i}].type", f"unknown effector type {effector.type!r}; expected "
                  "one of " + ", ".join(catalogue.effectors))
-        r_min = kind.range_min_m if effector.range_min_m is None else effector.range_min_m
-        r_max = kind.range_max_m if effector.range_max_m is None else effector.range_max_m
+        r_min, r_max = effector.ranges_m(kind)
         if r_min >= r_max:
             fail(f"defence.effectors[{i}].range_min_m", f"expected a minimum range below the maximum"
                  f" range ({r_max:g} m)")
