@@ -11,7 +11,7 @@ class UserError(Exception):
 
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
                  field: str | None = None) -> None:
-        self.file, self.row, self.field = file, row, field
+        self.message, self.file, self.row, self.field = message, file, row, field
         where = ", ".join(part for part in (
             file,
             f"row {row}" if row is not None else None,

@@ -26,6 +26,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help text is plain text: "[acled]" names a TOML table, not a Rich style to swallow.
+    rich_markup_mode=None,
 )
 
 # Human output goes to stderr so that stdout carries only the --json document when asked for.
@@ -72,7 +74,8 @@ def main() -> None:
         # Typer returns an exit code rather than raising it here: 130 for an interrupt
         code = app(standalone_mode=False)
     except UserError as error:
-        _fail(str(error), 2)
+        _fail(str(error), 2, {"file": error.file, "row": error.row, "field": error.field,
+                              "reason": error.message})
     except typer.TyperException as error:  # bad options or arguments: the parser's user errors
         _fail(error.format_message().replace("\n", " "), error.exit_code)
     except (typer.Abort, KeyboardInterrupt):
@@ -90,6 +93,10 @@ def main() -> None:
         sys.exit(code)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, where: dict[str, Any] | None = None) -> None:
+    """One line on stderr; with --json also one document on stdout, so a script parses both outcomes."""
     console.print(Text.assemble(("error:", "red"), f" {message}"), highlight=False, soft_wrap=True)
+    if "--json" in sys.argv[1:]:
+        error = {"message": message, "exit_code": code, **(where or {})}
+        sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False) + "\n")
     sys.exit(code)
