@@ -4,6 +4,12 @@ The registry lives in a TOML data file (``data/actors.toml``) so that an analyst
 new ACLED spelling without touching code. Names are compared after folding case, accents and
 punctuation, because the same group reaches us as "GSIM", "Groupe de soutien a l'Islam" and
 "JNIM: Group for Support of Islam and Muslims".
+
+ACLED qualifies one actor many ways: by regime period ("Military Forces of Mali (2021-)", with a unit
+after it: "... (2013-2020) Gendarmerie") and by country ("Unidentified Armed Group (Niger)"). One
+qualifier rule drops that tail when the whole name is unknown, so a new period needs no new alias.
+ACLED also writes attributions it could not settle ("JNIM: ... and/or Islamic State (Sahel)"); those
+resolve to an ambiguous key naming every candidate, because picking one would invent a perpetrator.
 """
 
 from __future__ import annotations
@@ -24,6 +30,17 @@ _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _APOSTROPHES = re.compile(r"['’ʼʿ`´]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NAME_LISTS = ("names_en", "names_fr", "acled")
+
+#: An ambiguous key is this prefix and the candidates' keys, comma-separated, in the order written.
+AMBIGUOUS = "ambiguous:"
+#: The side of an ambiguous key whose candidates stand on different sides.
+UNKNOWN_SIDE = "unknown"
+
+# ACLED's qualifiers: a regime period, perhaps followed by a unit, or a place in parentheses.
+_PERIOD = re.compile(r"(?P<base>.+?)\s*\(\s*\d{4}\s*-\s*(?:\d{4})?\s*\).*", re.DOTALL)
+_PLACE = re.compile(r"(?P<base>.+?)\s*\([^()\d]+\)\s*", re.DOTALL)
+# "A and/or B", "A or B": ACLED's way of saying it could not tell which.
+_EITHER = re.compile(r"\s+(?:and\s*/\s*or|or)\s+", re.IGNORECASE)
 
 
 def normalise(name: str) -> str:
@@ -56,6 +73,11 @@ class Actor:
     def names(self) -> tuple[str, ...]:
         """Every literal name, ACLED strings first."""
         return self.acled + self.names_en + self.names_fr
+
+    @property
+    def display_name(self) -> str:
+        """The first English name: what tables and charts print, shorter than ACLED's string."""
+        return self.names_en[0] if self.names_en else self.key
 
 
 class ActorRegistry:
@@ -98,15 +120,39 @@ class ActorRegistry:
         return self._actors[key]
 
     def resolve(self, name: str | None) -> str | None:
-        """The key for any known spelling of an actor, or None when the name is unknown or empty."""
+        """The key for any known spelling of an actor, or None when the name is unknown or empty.
+
+        "A and/or B" where A and B name different actors gives ``ambiguous:<keyA>,<keyB>``.
+        """
         if name is None:
             return None
         if name not in self._cache:
-            self._cache[name] = self._lookup(name)
+            self._cache[name] = self._lookup_any(name)
         return self._cache[name]
 
+    def candidates(self, key: str) -> tuple[str, ...]:
+        """The actor keys a resolved key may stand for: one, or each candidate of an ambiguous key.
+
+        KeyError for a key the registry does not hold.
+        """
+        keys = tuple(key.removeprefix(AMBIGUOUS).split(",")) if key.startswith(AMBIGUOUS) else (key,)
+        unknown = [candidate for candidate in keys if candidate not in self._actors]
+        if unknown:
+            raise KeyError(unknown[0])
+        return keys
+
+    def display_name(self, key: str) -> str:
+        """A key as people read it: "JNIM", or "JNIM or IS Sahel" for an ambiguous key."""
+        return " or ".join(self._actors[k].display_name for k in self.candidates(key))
+
     def side(self, key: str) -> str:
-        return self._actors[key].side
+        """The actor's side; for an ambiguous key the side its candidates share, else "unknown".
+
+        Not an error: an unsettled attribution between a state force and an armed group is common,
+        and a report counting events by side must still place the event somewhere.
+        """
+        sides = {self._actors[k].side for k in self.candidates(key)}
+        return sides.pop() if len(sides) == 1 else UNKNOWN_SIDE
 
     def lineage(self, key: str) -> list[str]:
         """Predecessors of an actor, nearest first (JNIM -> Ansar Dine, Katiba Macina, ...)."""
@@ -120,16 +166,42 @@ class ActorRegistry:
         return seen
 
     def _lookup(self, name: str) -> str | None:
-        folded = normalise(name)
-        if not folded:
-            return None
-        if folded in self._aliases:
-            return self._aliases[folded]
-        stripped = " ".join(name.split())
-        for pattern, key in self._patterns:
-            if pattern.fullmatch(stripped):
+        """One actor's name: the whole name, then without its ACLED qualifier; aliases before patterns."""
+        forms = [" ".join(form.split()) for form in (name, _without_qualifier(name)) if form]
+        for form in forms:
+            key = self._aliases.get(normalise(form))
+            if key is not None:
                 return key
+        for form in forms:
+            for pattern, key in self._patterns:
+                if pattern.fullmatch(form):
+                    return key
         return None
+
+    def _lookup_any(self, name: str) -> str | None:
+        """One actor's name, or a combined attribution unless the whole of it is a known alias.
+
+        A combined name never falls back to the one-actor rules: the qualifier rule would read
+        "Military Forces of Mali (2021-) and/or X" as the army alone and drop X.
+        """
+        parts = _EITHER.split(name)
+        if len(parts) == 1:
+            return self._lookup(name)
+        return self._aliases.get(normalise(name)) or self._lookup_either(parts)
+
+    def _lookup_either(self, parts: list[str]) -> str | None:
+        """A combined attribution; None unless every part names a known actor."""
+        keys = [key for key in map(self._lookup, parts) if key is not None]
+        if len(keys) < len(parts):
+            return None
+        distinct = list(dict.fromkeys(keys))
+        return distinct[0] if len(distinct) == 1 else AMBIGUOUS + ",".join(distinct)
+
+
+def _without_qualifier(name: str) -> str | None:
+    """The name without ACLED's trailing period-and-unit or place, None when it has neither."""
+    match = _PERIOD.fullmatch(name) or _PLACE.fullmatch(name)
+    return match["base"] if match else None
 
 
 def _parse_actor(entry: Any, index: int, origin: str) -> Actor:
