@@ -89,7 +89,7 @@ def test_forces_beyond_the_limit_are_refused_with_the_reason(old: str, new: str,
 def test_lists_beyond_the_limit_are_refused_with_the_reason(size: dict, field: str) -> None:
     error = _error(scenario_text(**size))
     assert error.field == field and f"at most {MAX_ITEMS}" in str(error)
-    assert "every sortie of every replication" in str(error)
+    assert "costs time in every replication" in str(error)
 
 
 def test_too_many_sorties_in_all_are_refused() -> None:

@@ -39,8 +39,8 @@ MAX_FORCE = 10_000
 FORCE_REASON = ("at most 10,000: outcome distributions keep one count per possible loss, and the"
                 " record's largest assaults number hundreds")
 MAX_ITEMS = 64
-ITEMS_REASON = ("at most 64: each is simulated against every sortie of every replication, far"
-                " beyond any documented site")
+ITEMS_REASON = ("at most 64: every one costs time in every replication, and 64 is far more than"
+                " any documented incident holds")
 MAX_SORTIES = 512
 SORTIES_REASON = ("at most 512 sorties in all (the counts summed): each replication simulates every"
                   " one, far beyond any documented attack")
