@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
+import os
 import stat
 import sys
 from collections.abc import Iterator
@@ -506,3 +508,20 @@ def test_cli_reports_a_malformed_base_url_in_one_line(sahelsim, tmp_path: Path) 
     assert result.code == 2 and result.stdout == "" and "Traceback" not in result.stderr
     # the error is the last line (the fetch command draws its progress bar before fetching)
     assert result.stderr.strip().splitlines()[-1].startswith("error: field '--base-url': not a URL")
+
+
+def test_a_killed_fetchs_staging_folder_is_removed_by_the_next(server: AcledTestServer,
+                                                               creds: AcledCredentials,
+                                                               tmp_path: Path) -> None:
+    stale, busy = tmp_path / ".partial-killed", tmp_path / ".partial-busy"
+    for folder in (stale, busy):
+        folder.mkdir()
+        (folder / "acled-page-0001.json").write_text("{}")
+    held = os.open(busy, os.O_RDONLY)  # as a fetch still running holds its own
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = fetch(server, creds, tmp_path, page_size=1000)
+    finally:
+        os.close(held)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".partial-busy", "acled-page-0001.json"]
+    assert result.pages == [tmp_path / "acled-page-0001.json"]

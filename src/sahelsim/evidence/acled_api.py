@@ -15,12 +15,12 @@ import ipaddress
 import json
 import logging
 import os
-import shutil
 import tempfile
 import re
 import time
 import tomllib
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +31,7 @@ import httpx
 import platformdirs
 
 from sahelsim.errors import UserError
+from sahelsim.runtime.staging import staging_folder
 
 log = logging.getLogger(__name__)
 
@@ -479,26 +480,22 @@ def fetch_acled(credentials: AcledCredentials, out_dir: Path, *, base_url: str =
     if page_size < 1:
         raise UserError(f"page size must be at least 1, not {page_size}")
     base_url = checked_base_url(base_url)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".acled-fetch-"))
-    except OSError as exc:
-        raise UserError(f"cannot write to the output folder: {exc.strerror}", file=str(out_dir)) from None
-    own_client = client is None
-    http = client or httpx.Client(timeout=httpx.Timeout(120.0, connect=15.0),
-                                  headers={"User-Agent": "sahelsim"})
-    api = _Api(http, base_url, credentials, token_cache, retries, backoff_base)
-    try:
+    with ExitStack() as stack:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = stack.enter_context(staging_folder(out_dir))  # a killed fetch's goes first
+        except OSError as exc:
+            raise UserError(f"cannot write to the output folder: {exc.strerror}",
+                            file=str(out_dir)) from None
+        http = client or stack.enter_context(httpx.Client(
+            timeout=httpx.Timeout(120.0, connect=15.0), headers={"User-Agent": "sahelsim"}))
+        api = _Api(http, base_url, credentials, token_cache, retries, backoff_base)
         pages, events, newest = _fetch_events(
             api, staging, _read_params(country, since_timestamp, event_date), page_size, progress)
         deleted = 0
         if since_timestamp is not None:
             deleted = _fetch_deletions(api, staging / DELETIONS_NAME, since_timestamp, page_size)
         _publish(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if own_client:
-            http.close()
     return FetchResult(pages=[out_dir / page.name for page in pages],
                        deletions=out_dir / DELETIONS_NAME if since_timestamp is not None else None,
                        events=events, deleted=deleted, max_timestamp=newest)

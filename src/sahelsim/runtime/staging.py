@@ -1,4 +1,5 @@
-"""A run's staging folder: scratch space inside the output folder, published only by a complete run.
+"""A staging folder: scratch space inside an output folder, published only by a complete run (a
+simulation's results, an ACLED fetch's pages), so a failed run leaves the previous output whole.
 
 A run killed outright (kill -9, the OOM killer, a power cut) cannot remove its staging folder, so
 the next run into the same output folder does. A staging folder is abandoned when nobody holds its
