@@ -70,6 +70,8 @@ def die_with_parent(creator: int, start_method: str) -> None:
 
     The parent is the pool's creator, except under "forkserver", where it is the fork server (which
     itself exits when the creator does). A creator already gone before this ran ends the worker now.
+    Linux signals when the thread that started the worker ends: the pool's workers are started by
+    the thread that runs `map_ordered`, which outlives the pool.
     """
     parent = os.getppid()
     if parent != creator and start_method != "forkserver":
