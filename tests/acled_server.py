@@ -3,7 +3,7 @@
 It speaks the parts of ACLED's current API that sahelsim uses: the OAuth token endpoint (password and
 refresh grants), ``/api/acled/read`` with country/event_date/timestamp filters and paging, and
 ``/api/deleted/read``. Tests steer it: expire tokens, inject failures, stall replies, add or delete
-events. Every request is recorded (path, query, form, Authorization) for assertions.
+events, or echo a request back as some servers and proxies do. Every request is recorded (path, query, form, Authorization) for assertions.
 
     with AcledTestServer() as server:
         fetch_acled(AcledCredentials(server.username, server.password), tmp, base_url=server.url)
@@ -80,6 +80,7 @@ class _Failure:
     path: str | None
     retry_after: str | None
     stall_s: float = 0.0
+    reflect: bool = False
 
 
 @dataclass
@@ -213,6 +214,13 @@ class AcledTestServer:
         with self._lock:
             self._state.failures += [_Failure(0, None, path, None, seconds) for _ in range(count)]
 
+    def reflect_next(self, count: int, status: int = 400, *, path: str | None = None) -> None:
+        """Answer the next ``count`` requests with ``status`` and an error that echoes the request:
+        its query, its form body both as sent (URL-encoded) and decoded, and its Authorization."""
+        with self._lock:
+            self._state.failures += [_Failure(status, None, path, None, reflect=True)
+                                     for _ in range(count)]
+
     def add_events(self, count: int) -> list[dict[str, str]]:
         """New events with timestamps after every existing one, as an ACLED update would bring."""
         with self._lock:
@@ -336,7 +344,11 @@ class _Handler(BaseHTTPRequestHandler):
         if failure and failure.stall_s:
             time.sleep(failure.stall_s)
             failure = None
-        if failure:
+        if failure and failure.reflect:
+            self._reply(failure.status, {"status": failure.status, "success": False, "error": {
+                "message": f"cannot process {method} {self.path} with body {raw} "
+                           f"(fields {json.dumps(form)}), authorization {auth}"}})
+        elif failure:
             body = failure.body if failure.body is not None else {
                 "status": failure.status, "success": False, "error": f"Injected HTTP {failure.status}"}
             self._reply(failure.status, body, failure.retry_after)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
+import os
 import stat
 import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
@@ -22,6 +25,7 @@ from sahelsim.errors import UserError  # noqa: E402
 from sahelsim.evidence.acled_api import (  # noqa: E402
     AcledCredentials,
     FetchResult,
+    checked_base_url,
     fetch_acled,
     load_credentials,
 )
@@ -432,3 +436,92 @@ def test_invalid_config_does_not_echo_the_password(tmp_path: Path) -> None:
 def test_credentials_repr_hides_the_password() -> None:
     credentials = AcledCredentials("u@example.org", "hunter2-secret")
     assert "hunter2" not in repr(credentials) and "u@example.org" in repr(credentials)
+
+
+# -- a server that echoes requests, and base URLs -------------------------------------------------
+
+ODD_PASSWORD = 'pä ss"wörd&=+/%!\\'
+
+
+@pytest.mark.parametrize("status, path", [(403, "/oauth/token"), (422, "/oauth/token"),
+                                          (403, "/api/acled/read"), (418, "/api/acled/read"),
+                                          (200, "/api/acled/read")])
+def test_a_server_echoing_the_request_never_puts_secrets_in_the_message(tmp_path: Path, status: int,
+                                                                        path: str) -> None:
+    with AcledTestServer(username="ann.o'hara+acled@example.org", password=ODD_PASSWORD) as server:
+        creds = AcledCredentials(server.username, server.password)
+        server.reflect_next(1, status, path=path)
+        with pytest.raises(UserError) as caught:
+            fetch(server, creds, tmp_path)
+        message = str(caught.value)
+        answer = server.requests[-1]
+        secrets_ = [creds.username, creds.password, *server.issued_tokens()]
+    assert "cannot process" in message and "\n" not in message  # the echo is shown, scrubbed
+    spellings = {form for secret in secrets_ for form in (
+        secret, quote_plus(secret), quote(secret, safe=""), json.dumps(secret)[1:-1])}
+    assert not [s for s in spellings if s in message], message
+    assert answer.path == path
+
+
+@pytest.mark.parametrize("base_url", ["http://[::1", "http://" + "h" * 300, "htp://x", "ftp://x",
+                                      "x", "http://", "http://a b.org", "http://x:99999",
+                                      "https://acleddata.com?x=1", "http://" + "a" * 64 + ".org"])
+def test_a_malformed_base_url_fails_at_once_without_retrying(tmp_path: Path, creds: AcledCredentials,
+                                                             base_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("sahelsim.evidence.acled_api.time.sleep", slept.append)
+    with pytest.raises(UserError) as caught:
+        fetch_acled(creds, tmp_path / "out", base_url=base_url)
+    assert caught.value.field == "--base-url" and "\n" not in str(caught.value)
+    assert slept == [] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("base_url", ["https://acleddata.com", "https://acleddata.com/",
+                                      "http://127.0.0.1:8080/proxy", "http://[::1]:8080",
+                                      "https://acled.example.org./api-root"])
+def test_well_formed_base_urls_are_accepted(base_url: str) -> None:
+    assert checked_base_url(base_url) == base_url.rstrip("/")
+
+
+def test_json_nested_past_the_recursion_limit_is_a_user_error(server: AcledTestServer,
+                                                              creds: AcledCredentials,
+                                                              tmp_path: Path) -> None:
+    server.fail_next(1, 200, path="/api/acled/read", body=b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(UserError, match="not JSON"):
+        fetch(server, creds, tmp_path)
+
+
+def test_a_deeply_nested_token_cache_costs_one_login(server: AcledTestServer, creds: AcledCredentials,
+                                                     tmp_path: Path) -> None:
+    cache = tmp_path / "token.json"
+    cache.write_text("[" * 100_000 + "]" * 100_000)
+    fetch(server, creds, tmp_path / "a", token_cache=cache)
+    assert server.grants() == ["password"]
+
+
+@pytest.mark.usefixtures("no_env")
+def test_cli_reports_a_malformed_base_url_in_one_line(sahelsim, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[acled]\nusername = "u@example.org"\npassword = "p"\n')
+    result = sahelsim("fetch", "acled", "--config", config, "--base-url", "http://[::1", timeout=60)
+    assert result.code == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    # the error is the last line (the fetch command draws its progress bar before fetching)
+    assert result.stderr.strip().splitlines()[-1].startswith("error: field '--base-url': not a URL")
+
+
+def test_a_killed_fetchs_staging_folder_is_removed_by_the_next(server: AcledTestServer,
+                                                               creds: AcledCredentials,
+                                                               tmp_path: Path) -> None:
+    stale, busy = tmp_path / ".partial-killed", tmp_path / ".partial-busy"
+    for folder in (stale, busy):
+        folder.mkdir()
+        (folder / "acled-page-0001.json").write_text("{}")
+    held = os.open(busy, os.O_RDONLY)  # as a fetch still running holds its own
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = fetch(server, creds, tmp_path, page_size=1000)
+    finally:
+        os.close(held)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".partial-busy", "acled-page-0001.json"]
+    assert result.pages == [tmp_path / "acled-page-0001.json"]

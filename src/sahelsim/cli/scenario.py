@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import typer
@@ -19,6 +17,7 @@ from rich.text import Text
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.errors import UserError
 from sahelsim.runtime.executors import default_workers
+from sahelsim.runtime.staging import staging_folder
 from sahelsim.sim import engine
 from sahelsim.sim.charts import write_charts
 from sahelsim.sim.scenario import list_library, load_scenario, validate_file
@@ -27,14 +26,19 @@ scenario_app = typer.Typer(help="Documented drone-threat scenarios: compare defe
                            no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
-RunsOption = typer.Option(None, "--runs", "-n", min=1,
+# Upper bounds of the size options: past them a value is a typo, and would otherwise run for years
+# (--runs), allocate gigabytes per chunk (--chunk-size) or start a process per value (--workers).
+MAX_RUNS, MAX_CHUNK, MAX_WORKERS = 1_000_000_000, 1_048_576, 256
+RunsOption = typer.Option(None, "--runs", "-n", min=1, max=MAX_RUNS,
                           help="Replications (default 10,000; with --precision, the most to run,"
-                               " default 10,000,000).")
+                               " default 10,000,000; at most 1,000,000,000).")
 SeedOption = typer.Option(0, "--seed", "-s", min=0,
                           help="Seed: the same seed gives the same table.")
-WorkersOption = typer.Option(None, "--workers", min=1, help="Worker processes (default: all CPUs).")
-ChunkOption = typer.Option(engine.DEFAULT_CHUNK, "--chunk-size", min=1,
-                           help="Replications per chunk (memory only; results do not depend on it).")
+WorkersOption = typer.Option(None, "--workers", min=1, max=MAX_WORKERS,
+                             help="Worker processes (default: all CPUs; at most 256).")
+ChunkOption = typer.Option(engine.DEFAULT_CHUNK, "--chunk-size", min=1, max=MAX_CHUNK,
+                           help="Replications per chunk (memory only; results do not depend on it;"
+                                " at most 1,048,576).")
 DEFAULT_RUNS, PRECISION_CAP = 10_000, 10_000_000
 HEADLINE = ("leakers", "assets_damaged", "assets_destroyed", "casualties_expected", "isr_quality",
             "defender_losses", "attacker_losses", "defender_cost_usd", "attacker_cost_usd")
@@ -48,25 +52,25 @@ def _workers(asked: int | None, runs: int, chunk_size: int) -> int:
 @contextmanager
 def _staging(out: Path) -> Iterator[Path]:
     """A scratch folder inside `out` for a run's files, which replace those in `out` only once the
-    run is complete: an interrupted or failed run leaves the previous results whole."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
-    except OSError as error:
-        raise UserError(f"cannot write to the output folder: {error.strerror or error}",
-                        file=str(out)) from None
-    try:
-        yield staging
-        taken = [out / path.name for path in staging.iterdir() if (out / path.name).is_dir()]
-        if taken:
-            raise UserError("a folder stands where the results go", file=str(taken[0]))
-        for path in staging.iterdir():
-            os.replace(path, out / path.name)
-    except OSError as error:
-        raise UserError(f"cannot write the results: {error.strerror or error}",
-                        file=str(error.filename or out)) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    run is complete: an interrupted or failed run leaves the previous results whole, and a killed
+    run's folder is removed by the next run (`runtime.staging`)."""
+    with ExitStack() as stack:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            staging = stack.enter_context(staging_folder(out))
+        except OSError as error:
+            raise UserError(f"cannot write to the output folder: {error.strerror or error}",
+                            file=str(out)) from None
+        try:
+            yield staging
+            taken = [out / path.name for path in staging.iterdir() if (out / path.name).is_dir()]
+            if taken:
+                raise UserError("a folder stands where the results go", file=str(taken[0]))
+            for path in staging.iterdir():
+                os.replace(path, out / path.name)
+        except OSError as error:
+            raise UserError(f"cannot write the results: {error.strerror or error}",
+                            file=str(error.filename or out)) from None
 
 
 def _progress() -> Progress:

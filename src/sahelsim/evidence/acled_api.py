@@ -3,29 +3,35 @@
 The client only downloads. Each page of events is saved byte for byte, so the ingest reads exactly what
 ACLED sent and a fetch can be re-ingested without asking ACLED again. Secrets (the password, access and
 refresh tokens) never reach an exception message, a log line or an output file; the only place tokens
-are written is the optional token cache, created with 0600 permissions.
+are written is the optional token cache, created with 0600 permissions. Whatever a server says back
+is scrubbed of the username, password and tokens before it reaches a message: a server or proxy that
+echoes the login form must not put the password on a user's terminal or in a CI log.
 """
 
 from __future__ import annotations
 
 import csv
+import ipaddress
 import json
 import logging
 import os
-import shutil
 import tempfile
+import re
 import time
 import tomllib
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 import platformdirs
 
 from sahelsim.errors import UserError
+from sahelsim.runtime.staging import staging_folder
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REFUSED_STATUSES = frozenset({400, 401, 403})  # how an OAuth server turns down a grant
 TOKEN_PATH = "/oauth/token"
 MAX_RETRY_AFTER_S = 60.0
+HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")  # RFC 1123; IDNA hosts arrive as xn--…
+MAX_HOST_CHARS = 253
+REDACTED = "[redacted]"
 ENV_HINT = "set ACLED_USERNAME and ACLED_PASSWORD, or username/password under [acled] in {path}"
 
 
@@ -101,6 +110,36 @@ def _read_acled_table(path: Path) -> dict[str, Any]:
     return table
 
 
+def checked_base_url(base_url: str) -> str:
+    """The API root without a trailing slash, or a UserError: a mistyped URL is the user's to fix at
+    once, not a network failure to retry with backoff."""
+    def fail(message: str) -> UserError:
+        return UserError(f"{message} (got {_one_line(base_url, 80)!r})", field="--base-url")
+
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise fail(f"not a URL: {_one_line(str(exc), 80)}") from None
+    if url.scheme not in ("http", "https"):
+        raise fail("expected a URL starting with https:// or http://")
+    if not _valid_host(url.raw_host.decode("ascii", "replace")):
+        raise fail("expected a host name or an IP address after the scheme")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise fail("expected a port between 1 and 65535")
+    if url.query or url.fragment or url.userinfo:
+        raise fail("expected only a scheme, a host, a port and a path")
+    return str(url).rstrip("/")
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        labels = host.removesuffix(".").split(".")
+        return 0 < len(host) <= MAX_HOST_CHARS and all(HOST_LABEL.fullmatch(label) for label in labels)
+
+
 def _one_line(text: str, limit: int = 300) -> str:
     """Collapse a server or library message to one short line, since UserError is printed as one line."""
     flat = " ".join(text.split())
@@ -138,10 +177,12 @@ class _Api:
                 if attempt == self.retries:
                     raise UserError(f"ACLED did not answer in time ({url}); try again later") from None
                 reason = "timeout"
+            except httpx.UnsupportedProtocol as exc:  # a configuration mistake: no retry helps
+                raise UserError(self._said(str(exc)), field="--base-url") from None
             except httpx.TransportError as exc:
                 if attempt == self.retries:
                     raise UserError(f"cannot reach ACLED at {self.base_url}: "
-                                    f"{_one_line(str(exc)) or type(exc).__name__}") from None
+                                    f"{self._said(str(exc)) or type(exc).__name__}") from None
                 reason = type(exc).__name__
             else:
                 if response.status_code not in RETRY_STATUSES or attempt == self.retries:
@@ -158,6 +199,22 @@ class _Api:
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER_S))
         return delay
+
+    def _said(self, text: str) -> str:
+        """What a server (or a library quoting it) said, as one line with every secret taken out,
+        in each spelling a reflecting server or proxy might echo it in. Scrubbed before shortening,
+        so a cut cannot leave half a password behind."""
+        for secret in sorted(self._spellings(), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return _one_line(text)
+
+    def _spellings(self) -> set[str]:
+        tokens = self.tokens
+        secrets = {self.credentials.username, self.credentials.password,
+                   *((tokens.access_token, tokens.refresh_token or "") if tokens else ())}
+        return {spelling for secret in secrets if secret
+                for spelling in (secret, quote_plus(secret), quote(secret, safe=""),
+                                 json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1])}
 
     # -- tokens --------------------------------------------------------------------------------
 
@@ -189,7 +246,7 @@ class _Api:
     def _accept(self, response: httpx.Response) -> str:
         """Keep (and cache) the tokens of a token-endpoint answer; return the access token."""
         self._check_status(response, TOKEN_PATH)
-        body = _json_body(response, TOKEN_PATH)
+        body = self._json_body(response, TOKEN_PATH)
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise UserError("ACLED's token endpoint answered without an access token; try again later")
         self.tokens = self._tokens_from(body)
@@ -219,7 +276,7 @@ class _Api:
             refresh = cached.get("refresh_token")
             return _Tokens(str(cached["access_token"]), refresh if isinstance(refresh, str) else None,
                            float(cached["access_expires_at"]), float(cached["refresh_expires_at"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # a missing or damaged cache only costs one login
 
     def _save_cache(self) -> None:
@@ -256,29 +313,37 @@ class _Api:
                 raise UserError("ACLED refused a freshly issued access token (HTTP 401); "
                                 "check that your account has API access")
         self._check_status(response, path)
-        body = _json_body(response, path)
+        body = self._json_body(response, path)
         if not isinstance(body, dict) or body.get("success") is False \
                 or not isinstance(body.get("data"), list):
-            raise UserError(f"ACLED API error on {path}: {_api_error(body)}")
+            raise UserError(f"ACLED API error on {path}: {self._said(_api_error(body))}")
         return response.content, body
 
     @staticmethod
     def _auth(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
-    @staticmethod
-    def _check_status(response: httpx.Response, path: str) -> None:
+    def _check_status(self, response: httpx.Response, path: str) -> None:
         """Turn the statuses a user can act on into one-line UserErrors."""
         status = response.status_code
         if status < 300:
             return
-        detail = _api_error(_json_or_none(response))
+        detail = self._said(_api_error(_json_or_none(response)))
         if status == 403:
             raise UserError(f"ACLED refused access to {path} (HTTP 403): {detail}; "
                             "check that your account has API access")
         if status in RETRY_STATUSES:
             raise UserError(f"ACLED kept failing on {path} (HTTP {status}); try again later")
         raise UserError(f"ACLED answered HTTP {status} on {path}: {detail}")
+
+    def _json_body(self, response: httpx.Response, path: str) -> Any:
+        """The JSON body, or a UserError: a non-JSON answer is usually a proxy or maintenance page."""
+        try:
+            return response.json()
+        except (ValueError, RecursionError):
+            content_type = self._said(response.headers.get("content-type", "no content type"))
+            raise UserError(f"ACLED answered {path} with something that is not JSON ({content_type}); "
+                            "check the base URL or try again later") from None
 
 
 def _seconds(value: Any, default: float) -> float:
@@ -290,20 +355,11 @@ def _seconds(value: Any, default: float) -> float:
 
 
 def _json_or_none(response: httpx.Response) -> Any:
+    """The JSON body, or None for anything else (JSON nested past Python's recursion limit too)."""
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-
-
-def _json_body(response: httpx.Response, path: str) -> Any:
-    """The JSON body, or a UserError: a non-JSON answer is usually a proxy or maintenance page."""
-    try:
-        return response.json()
-    except ValueError:
-        raise UserError(f"ACLED answered {path} with something that is not JSON "
-                        f"({response.headers.get('content-type', 'no content type')}); "
-                        "check the base URL or try again later") from None
 
 
 def _api_error(body: Any) -> str:
@@ -315,7 +371,7 @@ def _api_error(body: Any) -> str:
         error = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in error)
     elif isinstance(error, dict):
         error = error.get("message") or json.dumps(error)
-    return _one_line(str(error)) if error else "no error message"
+    return str(error) if error else "no error message"
 
 
 def _pages(api: _Api, path: str, params: dict[str, str], page_size: int,
@@ -423,26 +479,23 @@ def fetch_acled(credentials: AcledCredentials, out_dir: Path, *, base_url: str =
     """
     if page_size < 1:
         raise UserError(f"page size must be at least 1, not {page_size}")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=".acled-fetch-"))
-    except OSError as exc:
-        raise UserError(f"cannot write to the output folder: {exc.strerror}", file=str(out_dir)) from None
-    own_client = client is None
-    http = client or httpx.Client(timeout=httpx.Timeout(120.0, connect=15.0),
-                                  headers={"User-Agent": "sahelsim"})
-    api = _Api(http, base_url, credentials, token_cache, retries, backoff_base)
-    try:
+    base_url = checked_base_url(base_url)
+    with ExitStack() as stack:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            staging = stack.enter_context(staging_folder(out_dir))  # a killed fetch's goes first
+        except OSError as exc:
+            raise UserError(f"cannot write to the output folder: {exc.strerror}",
+                            file=str(out_dir)) from None
+        http = client or stack.enter_context(httpx.Client(
+            timeout=httpx.Timeout(120.0, connect=15.0), headers={"User-Agent": "sahelsim"}))
+        api = _Api(http, base_url, credentials, token_cache, retries, backoff_base)
         pages, events, newest = _fetch_events(
             api, staging, _read_params(country, since_timestamp, event_date), page_size, progress)
         deleted = 0
         if since_timestamp is not None:
             deleted = _fetch_deletions(api, staging / DELETIONS_NAME, since_timestamp, page_size)
         _publish(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if own_client:
-            http.close()
     return FetchResult(pages=[out_dir / page.name for page in pages],
                        deletions=out_dir / DELETIONS_NAME if since_timestamp is not None else None,
                        events=events, deleted=deleted, max_timestamp=newest)

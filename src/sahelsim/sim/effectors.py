@@ -41,6 +41,12 @@ class Engagement:
     shots: np.ndarray  # (R, J) engagements each effector spent
 
 
+def layer_index_dtype(effectors: int) -> np.dtype:
+    """The smallest signed integer type holding every effector's index and −1 (none): int8 up to
+    127 effectors, wider beyond, so the index never wraps round to another effector."""
+    return np.result_type(np.min_scalar_type(effectors), np.int8)
+
+
 def tries_needed(uniforms: np.ndarray, p_kill: np.ndarray) -> np.ndarray:
     """Geometric K ≥ 1 by inversion: monotone in p for a fixed uniform, +inf when p = 0.
 
@@ -77,7 +83,8 @@ def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
                    by_rank(launch + effector.window_out_s), by_rank(k), reps)
              for effector, k in zip(effectors, tries, strict=True)]
     defeat_r = np.empty((sorties, reps))
-    by_r = np.empty((sorties, reps), dtype=np.int8)
+    index = layer_index_dtype(len(lanes))
+    by_r = np.empty((sorties, reps), dtype=index)
     for rank in range(sorties):
         best, best_j = defeat_r[rank], by_r[rank]
         best.fill(np.inf)
@@ -89,7 +96,7 @@ def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
             np.copyto(best_j, j, where=better)
         for lane in lanes:
             lane.settle(rank, best)
-    defeat, by = np.empty((reps, sorties)), np.empty((reps, sorties), dtype=np.int8)
+    defeat, by = np.empty((reps, sorties)), np.empty((reps, sorties), dtype=index)
     defeat.reshape(-1)[flat] = defeat_r
     by.reshape(-1)[flat] = by_r
     shots = np.empty((reps, len(lanes)))

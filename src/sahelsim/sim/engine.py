@@ -48,6 +48,11 @@ from sahelsim.sim.sensors import HazardTable, resolve, tabulate
 from sahelsim.sim.tracks import Track
 
 DEFAULT_CHUNK = 16_384
+# The most float cells the (replication × sortie) arrays of one chunk may hold (256 MiB): a chunk of
+# a scenario with many sorties and effectors simulates fewer replications at a time, which changes
+# no result (random numbers are laid out by replication) but keeps memory bounded.
+CHUNK_CELLS = 2**25
+ARRAYS_PER_SORTIE = 16  # (R, D) arrays a chunk holds at once, besides three per effector
 STEPS_PER_DRAW = 16
 Progress = Callable[[int, int], None]
 
@@ -377,8 +382,16 @@ def _check_request(runs: int, chunk_size: int, workers: int) -> None:
             raise ValueError(f"{name} must be at least 1, not {value}")
 
 
+def chunk_rows(plans: list[Plan], chunk_size: int) -> int:
+    """Replications per chunk: `chunk_size`, or fewer where a chunk's arrays would hold more than
+    CHUNK_CELLS cells."""
+    width = sum(p.sorties * (ARRAYS_PER_SORTIE + 3 * len(p.effectors)) for p in plans)
+    return max(1, min(chunk_size, CHUNK_CELLS // max(width, 1)))
+
+
 def _stream(plans: list[Plan], runs: int, seed: int, chunk_size: int,
             workers: int) -> Generator[tuple[int, list[dict[str, np.ndarray]]], None, None]:
+    chunk_size = chunk_rows(plans, chunk_size)
     jobs = ((plans, seed, start, stop) for start, stop in _chunks(runs, chunk_size))
     ends = (stop for _, stop in _chunks(runs, chunk_size))
     yield from zip(ends, map_ordered(_task, jobs, workers=workers), strict=True)

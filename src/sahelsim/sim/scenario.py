@@ -11,17 +11,22 @@ with common random numbers. Numbers may carry their source and range (`sources.p
 
 Any mistake in a file raises `UserError` naming the file, the field path and what was expected.
 Unknown keys are errors.
+
+Sizes are bounded (the `MAX_*` limits below, each with its reason in the field's description and
+in the error): a file that validates must also run, in bounded memory, and validating any file
+takes well under a second, so a typo such as `attackers = 1000000000` is refused at once.
 """
 
 from __future__ import annotations
 
-import copy
 import tomllib
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, get_args
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 
 from sahelsim.errors import UserError
 from sahelsim.sim.catalogue import (EffectorType, NonNegative, Positive, Probability, Shape, Strict,
@@ -30,13 +35,27 @@ from sahelsim.sim.sources import Figure, FigureError, join, strip_figures
 
 BASELINE = "baseline"
 MAX_REACH = 8  # the most assets one delivery can reach (dispersion lowers it)
+MAX_FORCE = 10_000
+FORCE_REASON = ("at most 10,000: outcome distributions keep one count per possible loss, and the"
+                " record's largest assaults number hundreds")
+MAX_ITEMS = 64
+ITEMS_REASON = ("at most 64: every one costs time in every replication, and 64 is far more than"
+                " any documented incident holds")
+MAX_SORTIES = 512
+SORTIES_REASON = ("at most 512 sorties in all (the counts summed): each replication simulates every"
+                  " one, far beyond any documented attack")
+MAX_VARIANTS = 64
+MAX_FILE_BYTES = 128 * 1024  # the bundled scenarios are under 8 KiB; parsing is pure Python
+MAX_DEPTH = 16  # the deepest legitimate path (a variant's shelter figure) is 7 tables down
+
+Force = Annotated[int, Field(ge=0, le=MAX_FORCE, description=FORCE_REASON)]
 
 
 class Asset(Strict):
     """Things on the site a delivery can damage (aircraft, vehicles, a helicopter, fuel trucks)."""
 
     name: str
-    count: Annotated[int, Field(ge=0)]
+    count: Force
     reach: Annotated[int, Field(ge=1, le=MAX_REACH)] = Field(
         1, description="assets within one delivery's reach as parked (dispersion lowers it)")
     unit_value_usd: NonNegative = 0.0
@@ -48,10 +67,10 @@ class Site(Strict):
     kind: Literal["air_base", "post", "convoy", "patrol", "landing_zone"]
     name: str
     perimeter_m: Positive = 300.0
-    personnel: Annotated[int, Field(ge=0)]
+    personnel: Force
     exposed_per_delivery: Annotated[int, Field(ge=0, le=200)] = Field(
         0, description="people within one delivery's reach when not under cover")
-    assets: list[Asset] = []
+    assets: list[Asset] = Field([], max_length=MAX_ITEMS, description=ITEMS_REASON)
     night: bool = False
     noisy: bool = False
     find_time_s: Positive | None = Field(
@@ -94,7 +113,7 @@ class Sortie(Strict):
 class Assault(Strict):
     """Ground assault after the drones (MODEL.md §6): its size and how ISR changes its odds."""
 
-    attackers: Annotated[int, Field(ge=1)]
+    attackers: Annotated[int, Field(ge=1, le=MAX_FORCE, description=FORCE_REASON)]
     alpha_per_min: Positive = Field(description="defenders hit per attacker per minute")
     probability_without_isr: Probability = 1.0
     probability_with_isr: Probability = 1.0
@@ -109,7 +128,7 @@ class Threat(Strict):
     """The attack, taken from the documented record: never a decision variable."""
 
     actor: Literal["jnim", "is_sahel", "iswap", "fla", "jas", "unknown"]
-    sorties: list[Sortie] = []
+    sorties: list[Sortie] = Field([], max_length=MAX_ITEMS, description=ITEMS_REASON)
     assault: Assault | None = None
     isr_success_quality: Probability = Field(0.5, description="Q at or above which ISR 'succeeds'")
 
@@ -118,6 +137,8 @@ class Threat(Strict):
         names = [sortie.name for sortie in self.sorties]
         if len(set(names)) != len(names):
             raise ValueError("sortie names must be unique")
+        if sum(sortie.count for sortie in self.sorties) > MAX_SORTIES:
+            raise ValueError(f"expected {SORTIES_REASON}")
         return self
 
 
@@ -164,9 +185,10 @@ class Passive(Strict):
     camouflage: Annotated[float, Field(ge=0, lt=1)] = 0.0
     route_variation: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, description="convoy: lowers the ISR drone's find rate by this share")
-    shelters: dict[str, Probability] = Field({}, description="hardening h by asset name")
+    shelters: dict[str, Probability] = Field({}, max_length=MAX_ITEMS,
+                                             description="hardening h by asset name")
     dispersion: dict[str, Annotated[int, Field(ge=1, le=MAX_REACH)]] = Field(
-        {}, description="assets within one delivery's reach, by asset name")
+        {}, max_length=MAX_ITEMS, description="assets within one delivery's reach, by asset name")
 
 
 class GroundForce(Strict):
@@ -177,7 +199,7 @@ class GroundForce(Strict):
 
 
 class QuickReactionForce(Strict):
-    size: Annotated[int, Field(ge=0)]
+    size: Force
     call_delay_s: NonNegative
     travel_s: NonNegative
 
@@ -196,8 +218,8 @@ class AirSupport(Strict):
 class Defence(Strict):
     """The defender's decision variables: everything a variant may change."""
 
-    sensors: list[SensorSpec] = []
-    effectors: list[EffectorSpec] = []
+    sensors: list[SensorSpec] = Field([], max_length=MAX_ITEMS, description=ITEMS_REASON)
+    effectors: list[EffectorSpec] = Field([], max_length=MAX_ITEMS, description=ITEMS_REASON)
     command_delay: CommandDelay = CommandDelay()
     passive: Passive = Passive()
     ground: GroundForce | None = None
@@ -266,14 +288,22 @@ def _resolve(name_or_path: str) -> tuple[Path, str]:
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key; anything else (lists included) is replaced."""
-    merged = copy.deepcopy(base)
+    """Tables merge key by key; anything else (lists included) is replaced.
+
+    New tables only along the patch's paths, the rest shared with `base` and `patch`: validation
+    reads documents and never changes them, and copying every variant's whole document made
+    validating a file of many variants take seconds.
+    """
+    merged = dict(base)
     for key, value in patch.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = value
     return merged
+
+
+LIMIT_ERRORS = {"too_long", "less_than_equal"}
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -282,9 +312,35 @@ def _describe(error: dict[str, Any]) -> str:
     if error["type"] == "missing":
         return "required field is missing"
     message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "too_long":  # pydantic repeats the whole input's length otherwise
+        message = message.split(" after validation")[0]
     if "input" in error and not isinstance(error["input"], (dict, list)):
         message += f" (got {error['input']!r})"
+    field = _field(error["loc"])
+    if error["type"] in LIMIT_ERRORS and field is not None and field.description:
+        message += f"; {field.description}"
     return message
+
+
+def _field(location: tuple[Any, ...]) -> FieldInfo | None:
+    """The schema field an error location points at (list indices and dict keys skipped)."""
+    model: type[BaseModel] | None = Scenario
+    field = None
+    for part in location:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _model_in(field.annotation)
+    return field
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly or in a list or an optional."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next(filter(None, map(_model_in, get_args(annotation))), None)
 
 
 def _error_path(location: tuple[Any, ...]) -> str:
@@ -355,16 +411,45 @@ def _check_references(scenario: Scenario, file: str, prefix: str) -> None:
 
 def parse_scenario(text: str, file: str = "<scenario>", variant: str = BASELINE) -> Scenario:
     """Validate scenario text and pick one defence variant. Raises `UserError` on any mistake."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"not valid TOML: {error}", file=file) from None
-    return scenario_from_document(raw, file, variant)
+    return _pick(_parse_text(text, file), variant)
 
 
 def scenario_from_document(raw: dict[str, Any], file: str = "<scenario>",
                            variant: str = BASELINE) -> Scenario:
     """Validate an already parsed TOML document (figures not yet stripped), as `parse_scenario`."""
+    return _pick(_prepare(raw, file), variant)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A file read once: the document without figures or variants, and what each variant patches,
+    so that validating every variant does not read, parse and check the baseline again each time."""
+
+    file: str
+    document: dict[str, Any]
+    figures: dict[str, Figure]  # the baseline's, by path
+    patches: dict[str, dict[str, Any]]
+    variant_figures: dict[str, dict[str, Figure]]  # each variant's own, by path within its patch
+
+
+def _parse_text(text: str, file: str) -> _Parsed:
+    """TOML text to a prepared document; a leading byte-order mark is accepted, as in CSV files."""
+    if len(text) > MAX_FILE_BYTES:
+        _too_large(file)
+    try:
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"not valid TOML: {error}", file=file) from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise UserError(f"not valid TOML: nested more than {MAX_DEPTH} levels deep", file=file) from None
+    return _prepare(raw, file)
+
+
+def _prepare(raw: dict[str, Any], file: str) -> _Parsed:
+    """Check the document's shape and strip its figures; no model validation yet."""
+    deep = _too_deep(raw)
+    if deep is not None:
+        raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=file, field=deep)
     try:
         document, figures = strip_figures(raw)
     except FigureError as error:
@@ -372,34 +457,62 @@ def scenario_from_document(raw: dict[str, Any], file: str = "<scenario>",
     for reserved in ("variant", "figures"):
         if reserved in document:
             raise UserError("unknown key", file=file, field=reserved)
-    variants = document.pop("variants", {})
-    if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
+    patches = document.pop("variants", {})
+    if not isinstance(patches, dict) or not all(isinstance(v, dict) for v in patches.values()):
         raise UserError("expected tables [variants.NAME]", file=file, field="variants")
-    if BASELINE in variants:
+    if len(patches) > MAX_VARIANTS:
+        raise UserError(f"expected at most {MAX_VARIANTS} variants: each is validated and compared "
+                        "whole", file=file, field="variants")
+    if BASELINE in patches:
         raise UserError(f"{BASELINE!r} is the file's own defence; give the variant another name",
                         file=file, field=f"variants.{BASELINE}")
-    if variant != BASELINE and variant not in variants:
+    document["variants"] = [BASELINE, *patches]
+    own = {name: {path.removeprefix(f"variants.{name}."): figure for path, figure in figures.items()
+                  if path.startswith(f"variants.{name}.")} for name in patches}
+    return _Parsed(file, document, {p: f for p, f in figures.items() if not p.startswith("variants.")},
+                   patches, own)
+
+
+def _too_large(file: str) -> NoReturn:
+    raise UserError(f"expected a scenario file of at most {MAX_FILE_BYTES // 1024} KiB (a hand-written"
+                    " one is a few KiB)", file=file)
+
+
+def _too_deep(document: Any) -> str | None:
+    """The path of the first value nested deeper than MAX_DEPTH, or None; without recursion, since
+    the document may be nested past Python's own recursion limit."""
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return path
+        items = value.items() if isinstance(value, dict) else enumerate(value) \
+            if isinstance(value, list) else ()
+        stack += [(item, join(path, key), depth + 1) for key, item in items]
+    return None
+
+
+def _pick(parsed: _Parsed, variant: str) -> Scenario:
+    """The scenario with one defence: the baseline is always checked, so its mistakes come first."""
+    if variant != BASELINE and variant not in parsed.patches:
         raise UserError(f"no variant {variant!r}; expected one of: "
-                        + ", ".join([BASELINE, *variants]), file=file)
-    document["variants"] = [BASELINE, *variants]
-    baseline = _checked(copy.deepcopy(document), figures, file, prefix="")
-    if variant == BASELINE:
-        return baseline
-    patch = variants[variant]
+                        + ", ".join(parsed.document["variants"]), file=parsed.file)
+    baseline = _checked(dict(parsed.document), dict(parsed.figures), parsed.file, prefix="")
+    return baseline if variant == BASELINE else _variant(parsed, variant)
+
+
+def _variant(parsed: _Parsed, variant: str) -> Scenario:
+    """One variant: the baseline document patched, with the figures of what the patch left alone."""
+    patch = parsed.patches[variant]
     unknown = set(patch) - {"description", "defence"}
     if unknown:
         raise UserError("unknown key; a variant may only change description and defence",
-                        file=file, field=f"variants.{variant}.{sorted(unknown)[0]}")
-    merged = _merge(document, patch)
+                        file=parsed.file, field=f"variants.{variant}.{sorted(unknown)[0]}")
+    merged = _merge(parsed.document, patch)
     merged["variant"] = variant
-    prefix = f"variants.{variant}"
-    replaced = _replaced_paths(patch)
-    inherited = {path: figure for path, figure in figures.items()
-                 if not path.startswith("variants.") and not _under(path, replaced)}
-    for path, figure in figures.items():
-        if path.startswith(prefix + "."):
-            inherited[path.removeprefix(prefix + ".")] = figure
-    return _checked(merged, inherited, file, prefix=prefix)
+    inherited = _outside(parsed.figures, _replaced_paths(patch))
+    inherited.update(parsed.variant_figures[variant])
+    return _checked(merged, inherited, parsed.file, prefix=f"variants.{variant}")
 
 
 def _replaced_paths(patch: dict[str, Any], path: str = "") -> list[str]:
@@ -411,8 +524,12 @@ def _replaced_paths(patch: dict[str, Any], path: str = "") -> list[str]:
     return paths
 
 
-def _under(path: str, prefixes: list[str]) -> bool:
-    return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+def _outside(figures: dict[str, Figure], replaced: list[str]) -> dict[str, Figure]:
+    """The figures not at or under any of the `replaced` paths."""
+    below = tuple(path + mark for path in replaced for mark in (".", "["))
+    exact = set(replaced)
+    return {path: figure for path, figure in figures.items()
+            if path not in exact and not path.startswith(below)}
 
 
 def _checked(document: dict[str, Any], figures: dict[str, Figure], file: str, prefix: str) -> Scenario:
@@ -422,20 +539,31 @@ def _checked(document: dict[str, Any], figures: dict[str, Figure], file: str, pr
     return scenario
 
 
-def load_scenario(name_or_path: str | Path, variant: str | None = None) -> Scenario:
-    """Load a bundled scenario by name or a TOML file, with `@variant` or `variant=` picking the defence."""
+def _read(name_or_path: str | Path) -> tuple[_Parsed, str]:
+    """A scenario file (or bundled name) read and prepared, and the variant its `@` suffix names."""
     path, named_variant = _resolve(str(name_or_path))
     try:
-        text = path.read_text("utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # no more: the file may be any size
+        if len(data) > MAX_FILE_BYTES:
+            _too_large(str(path))
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"cannot read: {error}", file=str(path)) from None
-    return parse_scenario(text, file=str(path), variant=variant or named_variant)
+    return _parse_text(text, str(path)), named_variant
+
+
+def load_scenario(name_or_path: str | Path, variant: str | None = None) -> Scenario:
+    """Load a bundled scenario by name or a TOML file, with `@variant` or `variant=` picking the defence."""
+    parsed, named_variant = _read(name_or_path)
+    return _pick(parsed, variant or named_variant)
 
 
 def validate_file(path: str | Path) -> list[Scenario]:
     """Validate a file with every variant it defines; returns them, baseline first."""
-    baseline = load_scenario(path)
-    return [baseline, *(load_scenario(path, variant) for variant in baseline.variants[1:])]
+    parsed, _ = _read(path)
+    baseline = _pick(parsed, BASELINE)
+    return [baseline, *(_variant(parsed, variant) for variant in parsed.patches)]
 
 
 __all__ = ["BASELINE", "Scenario", "list_library", "load_scenario",
