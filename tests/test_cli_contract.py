@@ -49,3 +49,10 @@ def test_help_shows_bracketed_text_whole(sahelsim):
     result = sahelsim("fetch", "acled", "--help")
     assert result.code == 0
     assert "Config file with an [acled] table." in " ".join(result.stdout.split())
+
+
+def test_a_malformed_base_url_is_one_line_without_a_progress_line(sahelsim):
+    result = sahelsim("fetch", "acled", "--base-url", "http://[::1",
+                      env={"ACLED_USERNAME": "analyst@example.org", "ACLED_PASSWORD": "secret"})
+    assert result.code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "--base-url" in result.stderr

@@ -105,6 +105,7 @@ def fetch_acled_command(
 ) -> None:
     """Pull new and changed events (and deletions) from ACLED's API, then ingest them."""
     credentials = acled_api.load_credentials(config)
+    base_url = acled_api.checked_base_url(base_url)  # before the progress bar draws a line
     since = None if full else _newest_acled_timestamp(db)
     with tempfile.TemporaryDirectory(prefix="sahelsim-acled-") as folder:
         with Progress(console=console, disable=as_json) as progress:
