@@ -191,6 +191,7 @@ AIR_STRIKES = [
     ("AIR", "Air strikes by the Malian army hit a JNIM position near Tessit."),
     ("FRAPPES", "Des frappes aériennes de l'armée ont visé des terroristes près de Ménaka."),
     ("QUOTED", "Air/drone strike: the army struck militants near Tessit."),
+    ("FIGHTERS", "Air strikes hit JNIM fighters and a suicide bomber near Tessit."),
 ]
 
 
@@ -204,17 +205,17 @@ def test_air_strikes_that_may_not_be_drones_are_counted_apart(sahelsim, tmp_path
     yearly = drone_trends(con, "year")[["year", "incidents", "unclear"]].to_dict(orient="records")
     assert yearly == [{"year": "2023", "incidents": 0, "unclear": 1},
                       {"year": "2024", "incidents": 0, "unclear": 0},
-                      {"year": "2025", "incidents": 1, "unclear": 3}]
+                      {"year": "2025", "incidents": 1, "unclear": 4}]
     by_actor = drone_trends(con, "actor", EventFilter(since=date(2025, 1, 1)))
     assert by_actor[["actor", "incidents", "unclear"]].to_dict(orient="records") == [
-        {"actor": "Malian Armed Forces", "incidents": 1, "unclear": 3}]
+        {"actor": "Malian Armed Forces", "incidents": 1, "unclear": 4}]
     flown = drone_trends(con, "year", EventFilter(actor="military_mali", actor_as="operator"))
-    assert flown["unclear"].sum() == 4  # actor1 carried out the air/drone strike
+    assert flown["unclear"].sum() == 5  # actor1 carried out the air/drone strike
     result = sahelsim("drones", "trends", "--by", "year", "--out", tmp_path / "r", "--db", db, "--json")
     assert [(row["year"], row["unclear"]) for row in result.json()["rows"]] == [
-        ("2023", 1), ("2024", 0), ("2025", 3)]
+        ("2023", 1), ("2024", 0), ("2025", 4)]
     (incidents, *_) = plotly_figures(tmp_path / "r" / "drone-trends.html")
     assert incidents["traces"] == {
         "drone incidents": {"2023": 0, "2024": 0, "2025": 1},
-        "air/drone strikes, drone or not unclear": {"2023": 1, "2024": 0, "2025": 3}}
+        "air/drone strikes, drone or not unclear": {"2023": 1, "2024": 0, "2025": 4}}
     assert "<th>unclear</th>" in (tmp_path / "r" / "drone-trends.html").read_text()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
-from sahelsim.evidence.record import UNCLEAR, EventFilter, operator_side
+from sahelsim.evidence.record import NOTE_SAYS_NEITHER, UNTAGGED_AIR_STRIKE, EventFilter, operator_side
 
 # What `--by` can group drone events by; "actor" is the actor who flew the drone (see `drone_actor`).
 _GROUPING_SQL: dict[str, str] = {
@@ -41,9 +41,11 @@ def drone_actor() -> str:
 
     By actor means this actor, so a US drone over an IS Sahel ambush counts for the US, and a JNIM
     drone for JNIM whichever side ACLED coded first; NULL when the record does not say who flew it.
+    Beside the drone events, the trends hold only unclear air/drone strikes: actor1 struck those.
     """
-    return (f"CASE ({operator_side()}) WHEN 1 THEN coalesce(actor1_key, actor1) "
-            f"WHEN 2 THEN coalesce(actor2_key, actor2) END")
+    return (f"CASE WHEN NOT coalesce(drone, false) THEN coalesce(actor1_key, actor1) "
+            f"ELSE CASE ({operator_side()}) WHEN 1 THEN coalesce(actor1_key, actor1) "
+            f"WHEN 2 THEN coalesce(actor2_key, actor2) END END")
 
 
 def _grouping(by: str) -> str:
@@ -93,11 +95,11 @@ def drone_trends(con: duckdb.DuckDBPyConnection, by: str, where: EventFilter = E
                    CAST(coalesce(sum(fatalities) FILTER (drone), 0) AS BIGINT) AS fatalities,
                    round(count(*) FILTER (drone_role = 'strike') / nullif(count(*) FILTER (drone), 0), 3)
                        AS strike_share
-            FROM (SELECT *, coalesce(drone, false) AS drone, {UNCLEAR} AS unclear
-                  FROM events WHERE {condition})
-            WHERE drone OR unclear
-            GROUP BY ALL ORDER BY {"1" if by in PERIODS else "incidents DESC, unclear DESC, 1"}""",
-        params).df()
+            FROM (SELECT *, false AS unclear FROM events WHERE drone AND {condition}
+                  UNION ALL  -- apart, so that only the notes of air/drone strikes are read
+                  SELECT *, {NOTE_SAYS_NEITHER} FROM events WHERE {UNTAGGED_AIR_STRIKE} AND {condition})
+            GROUP BY ALL HAVING incidents > 0 OR unclear > 0 ORDER BY {"1" if by in PERIODS else "incidents DESC, unclear DESC, 1"}""",
+        params * 2).df()
     if by == "actor":
         frame.insert(1, _ACTOR_KEY, frame["actor"])
         frame["actor"] = frame[_ACTOR_KEY].map(actor_label)
