@@ -219,3 +219,13 @@ def test_air_strikes_that_may_not_be_drones_are_counted_apart(sahelsim, tmp_path
         "drone incidents": {"2023": 0, "2024": 0, "2025": 1},
         "air/drone strikes, drone or not unclear": {"2023": 1, "2024": 0, "2025": 4}}
     assert "<th>unclear</th>" in (tmp_path / "r" / "drone-trends.html").read_text()
+
+
+def test_a_question_nothing_answers_still_gets_its_report(tmp_path):
+    con = connect(store(tmp_path, SPREAD), read_only=True)
+    nowhere = EventFilter(countries=("Atlantis",))
+    for by in GROUPINGS:
+        written = write_report(con, tmp_path / by, nowhere, by=by)
+        assert f"incidents_by_{by}.png" in {path.name for path in written}
+        assert all(path.stat().st_size > 1000 for path in written)
+        assert drone_trends(con, by, nowhere).empty

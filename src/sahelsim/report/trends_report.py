@@ -127,9 +127,10 @@ def _png(chart: Chart, path: Path) -> Path:
                   legend=len(data.columns) > 1)
         if len(data.columns) > 1:
             axes.legend(fontsize=8, ncols=2)
+    if not data.empty:
+        step = -(-len(data) // 24)  # at most 24 period labels; every period keeps its place
+        axes.set_xticks(range(0, len(data), step), [str(period) for period in data.index[::step]])
     axes.yaxis.set_major_locator(MaxNLocator(integer=chart.kind != "line"))
-    step = -(-len(data) // 24)  # at most 24 period labels; every period keeps its place
-    axes.set_xticks(range(0, len(data), step), [str(period) for period in data.index[::step]])
     axes.set_title(chart.title, fontsize=11)
     axes.set_xlabel("")
     axes.set_ylabel(chart.y)
