@@ -98,7 +98,8 @@ def drone_trends(con: duckdb.DuckDBPyConnection, by: str, where: EventFilter = E
             FROM (SELECT *, false AS unclear FROM events WHERE drone AND {condition}
                   UNION ALL  -- apart, so that only the notes of air/drone strikes are read
                   SELECT *, {NOTE_SAYS_NEITHER} FROM events WHERE {UNTAGGED_AIR_STRIKE} AND {condition})
-            GROUP BY ALL HAVING incidents > 0 OR unclear > 0 ORDER BY {"1" if by in PERIODS else "incidents DESC, unclear DESC, 1"}""",
+            GROUP BY ALL HAVING incidents > 0 OR unclear > 0
+            ORDER BY {"1" if by in PERIODS else "incidents DESC, unclear DESC, 1"}""",
         params * 2).df()
     if by == "actor":
         frame.insert(1, _ACTOR_KEY, frame["actor"])

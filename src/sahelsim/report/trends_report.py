@@ -57,8 +57,9 @@ def trend_charts(con: duckdb.DuckDBPyConnection, where: EventFilter = EventFilte
         _incidents_chart(yearly, "year"),
         Chart("fatalities", "Fatalities in drone incidents, per year", by_year[["fatalities"]],
               "fatalities", note=_gap_note(empty, "year", "shown as 0")),
-        Chart("strike_share", "Share of drone incidents that were targeted strikes", by_year[["strike_share"]],
-              "strike share", kind="line", note=_gap_note(empty, "year", "no share, a break in the line")),
+        Chart("strike_share", "Share of drone incidents that were targeted strikes",
+              by_year[["strike_share"]], "strike share", kind="line",
+              note=_gap_note(empty, "year", "no share, a break in the line")),
         Chart("armed_groups", "Armed groups flying drones, per year", groups[["armed_groups"]],
               "armed groups", note=_gap_note(empty, "year", "shown as 0")),
     ]
