@@ -20,12 +20,14 @@ def test_demo_ingests_the_bundled_record_and_writes_the_report(sahelsim, tmp_pat
     data = result.json()
     assert data["ingest"]["inserted"] > 10 and data["ingest"]["rejected"] == 0
     written = {name.rsplit("/", 1)[-1] for name in data["report"]}
-    assert {"incidents_by_actor.png", "incidents_by_role.png", "fatalities.png", "strike_share.png",
-            "armed_groups.png", "drone-trends.html"} <= written
+    assert written == {"incidents_by_actor.png", "incidents_by_role.png", "incidents_by_year.png",
+                       "fatalities.png", "strike_share.png", "armed_groups.png", "drone-trends.html"}
     assert all((tmp_path / "report" / name).stat().st_size > 1000 for name in written)
     page = (tmp_path / "report" / "drone-trends.html").read_text()
-    assert "Plotly" in page and "jnim" in page
+    assert "Plotly" in page and "<td>JNIM</td>" in page and "<td>Malian Armed Forces</td>" in page
     assert sum(row["incidents"] for row in data["by_year"]) >= 8
+    assert all(row["unclear"] == 0 for row in data["by_year"])  # every curated note says drone or not
+    assert [row["year"] for row in data["by_year"]] == [str(year) for year in range(2017, 2027)]
 
 
 def test_json_output_is_one_document_and_nothing_else(sahelsim, tmp_path, db):

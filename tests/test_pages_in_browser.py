@@ -53,10 +53,11 @@ def test_trends_page_draws_every_chart_offline(sahelsim, tmp_path):
     dom = rendered(tmp_path / "report" / "drone-trends.html", tmp_path / "profile")
     assert drawn_titles(dom) == [
         "Drone incidents per month, by actor", "Drone incidents per month, by role",
+        "Drone incidents per year, and air/drone strikes not known to be drones",
         "Fatalities in drone incidents, per year", "Share of drone incidents that were targeted strikes",
-        "Armed groups using drones, per year"]
+        "Armed groups flying drones, per year"]
     assert drawn_marks(dom) > 20
-    assert "jnim" in dom  # the by-actor table
+    assert "<td>JNIM</td>" in dom  # the by-actor table, by registry name
 
 
 def test_scenario_outcomes_page_draws_offline(sahelsim, tmp_path):

@@ -25,4 +25,4 @@ def test_filters_select_events_as_an_analyst_asks(tmp_path, db):
     by_country = drone_trends(con, "country", EventFilter(until=date(2024, 12, 31)))
     assert by_country.to_dict(orient="records")[0] | {"country": "Mali"} == {
         "country": "Mali", "incidents": 1, "strikes": 1, "isr": 0, "intercepted": 0, "nonstate": 1,
-        "state": 0, "fatalities": 0, "strike_share": 1.0}
+        "state": 0, "fatalities": 0, "strike_share": 1.0, "unclear": 0}

@@ -22,13 +22,15 @@ from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.ingest import READING, IngestSummary, ingest
 from sahelsim.evidence.record import EventFilter, export_events
 from sahelsim.evidence.tagging import tag_text
-from sahelsim.evidence.trends import GROUPINGS, drone_trends
+from sahelsim.evidence.trends import GROUPINGS, drone_trends, records
 
 DbOption = typer.Option(None, "--db", help="The store (default: $SAHELSIM_DB or the user data dir).")
 CountryOption = typer.Option([], "--country", help="Only these countries (repeatable).")
 SinceOption = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Events on or after this date.")
 UntilOption = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Events on or before this date.")
 ActorOption = typer.Option(None, "--actor", help="A registry key (jnim) or part of an actor name.")
+ActorAsOption = typer.Option("either", "--as", help="How --actor took part: operator (flew the drone), "
+                                                    "target (the other party of a drone event) or either.")
 
 quarantine_app = typer.Typer(help="Records that could not be stored, and why.", no_args_is_help=True)
 drones_app = typer.Typer(help="Drone incidents in the record.", no_args_is_help=True)
@@ -39,9 +41,10 @@ app.add_typer(fetch_app, name="fetch")
 
 
 def _filter(country: list[str], since: datetime | None, until: datetime | None, actor: str | None,
-            drone_only: bool = False) -> EventFilter:
+            actor_as: str = "either", drone_only: bool = False) -> EventFilter:
     return EventFilter(countries=tuple(country), since=since.date() if since else None,
-                       until=until.date() if until else None, actor=actor, drone_only=drone_only)
+                       until=until.date() if until else None, actor=actor, actor_as=actor_as,
+                       drone_only=drone_only)
 
 
 VerboseOption = typer.Option(False, "--verbose", "-v", help="Log each file as it starts (stderr).")
@@ -216,6 +219,7 @@ def events_command(
     since: Optional[datetime] = SinceOption,
     until: Optional[datetime] = UntilOption,
     actor: Optional[str] = ActorOption,
+    actor_as: str = ActorAsOption,
     drone: bool = typer.Option(False, "--drone", help="Only drone incidents."),
     fmt: str = typer.Option("csv", "--format", help="csv, parquet or json."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write here (default: stdout, not for "
@@ -226,7 +230,7 @@ def events_command(
     if out is None and (fmt == "parquet" or as_json):
         raise typer.BadParameter("--out FILE is needed for parquet and with --json", param_hint="--out")
     con = store.connect(db or None, read_only=True)
-    where = _filter(country, since, until, actor, drone)
+    where = _filter(country, since, until, actor, actor_as, drone)
     if out is None:  # through a scratch file: DuckDB would open /dev/stdout anew and truncate `>>`
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / f"events.{fmt}"
@@ -248,20 +252,22 @@ def trends_command(
     since: Optional[datetime] = SinceOption,
     until: Optional[datetime] = UntilOption,
     actor: Optional[str] = ActorOption,
+    actor_as: str = ActorAsOption,
     out: Path = typer.Option(Path("reports/drone-trends"), "--out", help="Folder for the charts."),
     charts: bool = typer.Option(True, "--charts/--no-charts", help="Write PNG and HTML charts."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Drone incidents by actor, country, first-level region (--by admin1), role, platform, year or
-    month, with charts."""
+    """Drone incidents by actor (the one that flew the drone), country, first-level region (--by
+    admin1), role, platform, year or month, with charts over time by the same; `unclear` counts the
+    air/drone strikes whose note does not say whether a drone flew."""
     con = store.connect(db or None, read_only=True)
-    where = _filter(country, since, until, actor)
+    where = _filter(country, since, until, actor, actor_as)
     table = drone_trends(con, by, where)
     written: list[Path] = []
     if charts:
         from sahelsim.report.trends_report import write_report
-        written = write_report(con, out, where)
-    data = {"by": by, "rows": table.to_dict(orient="records"), "charts": [str(p) for p in written]}
+        written = write_report(con, out, where, by)
+    data = {"by": by, "rows": records(table), "charts": [str(p) for p in written]}
 
     def render() -> None:
         _show_frame(table, f"drone incidents by {by}", by)
@@ -274,9 +280,9 @@ def trends_command(
 def _show_frame(frame, title: str, key: str) -> None:
     shown = Table(title=title)
     for name in frame.columns:
-        shown.add_column(name, justify="left" if name == key else "right")
-    for row in frame.itertuples(index=False):
-        shown.add_row(*(str(value) for value in row))
+        shown.add_column(name, justify="left" if name in (key, f"{key}_key") else "right")
+    for row in records(frame):  # an empty share (no incident that period) reads n/a, not nan
+        shown.add_row(*("n/a" if value is None else str(value) for value in row.values()))
     console.print(shown)
 
 
@@ -296,7 +302,7 @@ def demo_command(
     written = write_report(con, out)
     yearly = drone_trends(con, "year")
     data = {"ingest": summary.as_dict(), "report": [str(p) for p in written],
-            "by_year": yearly.to_dict(orient="records")}
+            "by_year": records(yearly)}
 
     def render() -> None:
         _show_summary(summary)

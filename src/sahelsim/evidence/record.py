@@ -2,6 +2,13 @@
 
 One `EventFilter` turns the options analysts use (countries, a date window, an actor, drone events
 only) into a SQL condition, so `events`, `drones trends` and the Python API select the same events.
+
+An actor takes part in a drone event as its operator (the side that flew the drone) or as its target
+(the other party). The tags say which kind of side flew it (`drone_operator`: state or non-state);
+`OPERATOR_SIDE` finds which of the two coded actors is that side, from the actor registry's side of
+each actor (VDP and CJTF are state-aligned though ACLED codes them as militias) and, for names the
+registry does not know, ACLED's inter code. The SQL lives here because the filter needs it; the
+trends count by it.
 """
 
 from __future__ import annotations
@@ -10,14 +17,87 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from sahelsim.errors import UserError
+from sahelsim.evidence.actors import ActorRegistry
+from sahelsim.evidence.tagging import (DRONE_TERMS_EN, DRONE_TERMS_FR, NAME_PATTERN, NONSTATE_INTER,
+                                       NOT_EVIDENCE_EN, NOT_EVIDENCE_FR, STATE_INTER, drone_candidate_sql)
 
 EXPORT_FORMATS = ("csv", "parquet", "json")
+ACTOR_ROLES = ("either", "operator", "target")
+
+#: Words for a manned aircraft, lower case; accents optional, so they read the raw note as well.
+MANNED_AIRCRAFT: list[str] = [
+    r"jets?", r"fighter (?:jets?|planes?|aircraft)", r"warplanes?", r"planes?", r"airplanes?",
+    r"helicopters?", r"gunships?", r"aviation", r"avions?", r"h[eé]licopt[eè]res?", r"chasseurs?",
+    r"bombardiers?", r"su-?2[45]s?", r"l-?39s?", r"mig-?\d*s?",
+]  # not "fighters" (combatants) nor "bombers" (suicide bombers)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _unclear_sql() -> str:
+    """The note of an event ACLED codes "Air/drone strike" says neither drone nor manned aircraft.
+
+    Not tagged a drone, yet not shown to be anything else ("frappes aériennes" alone): counted apart
+    so that the doubt shows. A drone word counts as the tagger reads it: names ("Drone Hotel") and
+    phrases that only quote a drone word ("air/drone strike", "anti-drone") do not name a drone.
+    Most such notes name a jet or a helicopter, read straight from the raw note; only notes with a
+    drone word at all (the tagger's cheap test) pay for the tagger's reading. A CASE keeps DuckDB
+    from running a regex on notes an earlier test ruled out.
+    """
+    raw = f"regexp_replace(coalesce(notes, ''), {_literal(NAME_PATTERN)}, ' ', 'g')"
+    text = (f"regexp_replace(strip_accents(lower({raw})), "
+            f"{_literal('(?:' + '|'.join(NOT_EVIDENCE_EN + NOT_EVIDENCE_FR) + ')')}, ' ', 'g')")
+    drone_word = r"\b(?:" + "|".join(DRONE_TERMS_EN + DRONE_TERMS_FR) + r")\b"
+    manned = r"(?i)\b(?:" + "|".join(MANNED_AIRCRAFT) + r")\b"
+    return (f"CASE WHEN regexp_matches(coalesce(notes, ''), {_literal(manned)}) THEN false "
+            f"WHEN {drone_candidate_sql()} THEN NOT regexp_matches({text}, {_literal(drone_word)}) "
+            f"ELSE true END")
+
+
+#: An event coded "Air/drone strike" that the tagger did not call a drone.
+UNTAGGED_AIR_STRIKE = "(sub_event_type = 'Air/drone strike' AND NOT coalesce(drone, false))"
+#: Its note names neither a drone nor a manned aircraft (see `_unclear_sql`). Where speed matters,
+#: select the untagged air strikes first and test this in the select list: in a WHERE clause
+#: DuckDB may run its regexes on rows the other conditions would have ruled out.
+NOTE_SAYS_NEITHER = _unclear_sql()
+#: True for an air/drone strike that may or may not have been a drone.
+UNCLEAR = f"({UNTAGGED_AIR_STRIKE} AND {NOTE_SAYS_NEITHER})"
+
+
+@cache
+def _side_sql(slot: int) -> str:
+    """'state', 'nonstate' or 'none' for actor `slot` (1 or 2): the registry's side, else the inter code."""
+    sides = {actor.key: "state" if actor.side == "foreign_state_aligned" else actor.side
+             for actor in ActorRegistry.load().actors}
+    registry = "MAP {" + ", ".join(f"{_literal(key)}: {_literal(side)}" for key, side in sides.items()) + "}"
+    return (f"coalesce({registry}[actor{slot}_key], CASE WHEN inter{slot} IN {STATE_INTER} THEN 'state' "
+            f"WHEN inter{slot} IN {NONSTATE_INTER} THEN 'nonstate' END)")
+
+
+@cache
+def operator_side() -> str:
+    """SQL: 1 or 2, the coded actor that flew the drone in a drone event; NULL when the record does
+    not say, or for any other event.
+
+    The operator is the coded actor on the side the tags name (state or non-state): a JNIM drone
+    coded with the army as actor1 belongs to actor2. When both actors are on that side, ACLED's
+    actor1 acted, except for a drone brought down, which belongs to the side that lost it (actor2),
+    as the tagger reads it. An unknown operator, or one on neither coded side, is NULL: never the
+    other party.
+    """
+    first, second = (f"({_side_sql(slot)}) = drone_operator" for slot in (1, 2))
+    return (f"CASE WHEN coalesce(drone, false) THEN CASE "
+            f"WHEN drone_role = 'intercepted' THEN CASE WHEN {second} THEN 2 WHEN {first} THEN 1 END "
+            f"ELSE CASE WHEN {first} THEN 1 WHEN {second} THEN 2 END END END")
 
 
 @dataclass(frozen=True)
@@ -30,6 +110,15 @@ class EventFilter:
     actor: str | None = None  # a registry key (jnim) or part of an ACLED actor name
     drone_only: bool = False
     datasets: tuple[str, ...] = field(default_factory=tuple)
+    actor_as: str = "either"  # operator (flew the drone) | target (the other party) | either
+
+    def __post_init__(self) -> None:
+        if self.actor_as not in ACTOR_ROLES:
+            raise UserError(f"unknown role {self.actor_as!r}: choose one of {', '.join(ACTOR_ROLES)}",
+                            field="--as")
+        if self.actor_as != "either" and not self.actor:
+            raise UserError(f"--as {self.actor_as} says how an actor took part: give --actor too",
+                            field="--as")
 
     def where(self) -> tuple[str, list]:
         """The SQL condition and its parameters."""
@@ -44,14 +133,28 @@ class EventFilter:
             clauses.append("event_date <= ?")
             params.append(self.until)
         if self.actor:
-            clauses.append("(actor1_key = ? OR actor2_key = ? OR actor1 ILIKE ? OR actor2 ILIKE ?)")
-            params += [self.actor, self.actor, f"%{self.actor}%", f"%{self.actor}%"]
+            clause, actor_params = self._actor_clause()
+            clauses.append(clause)
+            params += actor_params
         if self.drone_only:
             clauses.append("drone")
         if self.datasets:
             clauses.append(f"dataset IN ({', '.join('?' for _ in self.datasets)})")
             params += list(self.datasets)
         return " AND ".join(clauses), params
+
+    def _actor_clause(self) -> tuple[str, list]:
+        """The actor as either party of any event; or only where it flew the drone, or only where it
+        was the other party of a known operator. In an air/drone strike that may not have been a
+        drone (`UNCLEAR`), actor1 struck (as ACLED codes it) and actor2 was the target."""
+        is_actor = "(actor{0}_key = ? OR actor{0} ILIKE ?)"
+        params = [self.actor, f"%{self.actor}%"]
+        if self.actor_as == "either":
+            return f"({is_actor.format(1)} OR {is_actor.format(2)})", params * 2
+        operator, target = (1, 2) if self.actor_as == "operator" else (2, 1)
+        return (f"(({is_actor.format(1)} AND ({operator_side()}) = {operator}) OR "
+                f"({is_actor.format(2)} AND ({operator_side()}) = {target}) OR "
+                f"({is_actor.format(operator)} AND {UNCLEAR}))"), params * 3
 
 
 def select_events(con: duckdb.DuckDBPyConnection, where: EventFilter) -> pa.Table:
