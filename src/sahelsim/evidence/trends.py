@@ -60,18 +60,14 @@ def _registry() -> ActorRegistry:
 
 
 def actor_label(key: str) -> str:
-    """An actor's name for people: the registry's first English name ("JNIM", "Malian Armed Forces").
+    """An actor's name for people: the registry's display name ("JNIM", "JNIM or IS Sahel").
 
-    A key the registry does not hold (an ACLED name it could not match, "unknown") is shown as it
-    is; an ambiguous key (`ambiguous:jnim,is_sahel`) as its actors' names joined ("JNIM or IS Sahel").
+    A key the registry does not hold (an ACLED name it could not match, "unknown") is shown as it is.
     """
-    if key.startswith("ambiguous:"):
-        return " or ".join(actor_label(part) for part in key.removeprefix("ambiguous:").split(","))
     try:
-        names = _registry().get(key).names_en
+        return _registry().display_name(key)
     except KeyError:
         return key
-    return names[0] if names else key
 
 
 def drone_trends(con: duckdb.DuckDBPyConnection, by: str, where: EventFilter = EventFilter()) -> pd.DataFrame:
