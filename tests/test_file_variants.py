@@ -142,6 +142,13 @@ def test_xlsx_that_is_no_export_says_what_it_holds(tmp_path, db):
                                        "an XLSX sheet 'ACLED' with columns name, age")
 
 
+def test_file_named_xlsx_that_is_no_workbook_is_one_line(tmp_path, db):
+    path = tmp_path / "renamed.xlsx"
+    path.write_text("event_id_cnty,event_date\nMLI1,2025-06-01\n", encoding="utf-8")
+    with pytest.raises(UserError, match=f"^{path}: not a readable workbook"):
+        ingest([path], db)
+
+
 def test_xlsx_export_from_the_command_line(sahelsim, tmp_path, db):
     path = write_acled_xlsx(tmp_path / "acled.xlsx", excel_rows())
     result = sahelsim("ingest", path, "--db", db, "--json")

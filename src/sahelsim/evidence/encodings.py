@@ -52,7 +52,7 @@ class Cp1252Decoder(codecs.IncrementalDecoder):
     """Windows-1252 with latin-1 for its unassigned bytes; one byte is one character, so blocks need
     no carry-over."""
 
-    def decode(self, input: bytes, final: bool = False) -> str:  # noqa: A002 (codecs' own name)
+    def decode(self, input: bytes, final: bool = False) -> str:
         return codecs.charmap_decode(input, "strict", _CP1252_TABLE)[0]
 
 
@@ -74,7 +74,7 @@ def detect(stream: BinaryIO) -> str:
         if head.startswith(mark):
             return encoding
     while head:
-        found = _NON_ASCII.search(head)
+        found = None if head.isascii() else _NON_ASCII.search(head)
         if found:
             witness = head[found.start():found.start() + 4]
             if len(witness) < 4:

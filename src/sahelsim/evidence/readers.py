@@ -170,10 +170,17 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, ta
         sheet = CalamineWorkbook.from_path(str(_bare_file(export, scratch))).get_sheet_by_index(0)
         rows = sheet.iter_rows()
         header = [_cell_text(cell).strip().lower() for cell in next(rows, [])]
-    except (CalamineError, OSError, ValueError) as error:  # calamine raises all three on a bad file
+        kind = source_kind(header, export.path,
+                           f"an XLSX sheet {sheet.name!r} with {_listed([n for n in header if n])}")
+        arrays = _sheet_columns(rows, header, kind)
+    except CalamineError as error:  # not a workbook, or a damaged one
         raise UserError(f"not a readable workbook ({error})", file=str(export.path)) from None
-    kind = source_kind(header, export.path,
-                       f"an XLSX sheet {sheet.name!r} with {_listed([n for n in header if n])}")
+    return _stage_arrow(con, table, arrays, kind)
+
+
+def _sheet_columns(rows: Iterator[list[object]], header: list[str],
+                   kind: str) -> dict[str, pa.ChunkedArray]:
+    """The sheet's data rows as text columns under their canonical names (others dropped)."""
     names = {index: name for index, name in enumerate(_canonical_name(n, kind) if n else None
                                                       for n in header) if name}
     chunks: dict[str, list[pa.Array]] = {name: [] for name in names.values()}
@@ -181,9 +188,7 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, ta
         for index, name in names.items():
             chunks[name].append(pa.array([row[index] if index < len(row) else "" for row in chunk],
                                          type=pa.string()))
-    arrays = {name: pa.chunked_array(parts, type=pa.string()) for name, parts in chunks.items()}
-    return _stage_arrow(con, table, arrays, kind)
-
+    return {name: pa.chunked_array(parts, type=pa.string()) for name, parts in chunks.items()}
 
 def _chunks(rows: Iterable[Iterable[str]], size: int = 100_000) -> Iterator[list[list[str]]]:
     """Non-blank rows, `size` at a time."""
