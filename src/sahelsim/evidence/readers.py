@@ -153,7 +153,7 @@ def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str]
         try:
             write_utf8(stream, encoding, target)
         except UnicodeDecodeError as error:
-            raise UserError(f"not {encoding} text: {error.reason} at byte {error.start} of a block",
+            raise UserError(f"not valid {encoding} text ({error.reason})",
                             file=str(export.path)) from None
     return target, "none"
 
