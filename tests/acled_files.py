@@ -38,13 +38,34 @@ def event(**fields: object) -> dict[str, str]:
 
 
 def write_acled(path: Path, events: list[dict[str, str]], *, header: list[str] = HEADER,
-                bom: bool = False, crlf: bool = False) -> Path:
+                bom: bool = False, crlf: bool = False, delimiter: str = ",") -> Path:
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n" if crlf else "\n")
+        writer = csv.writer(handle, lineterminator="\r\n" if crlf else "\n", delimiter=delimiter)
         writer.writerow(header)
         for row in events:
-            named = {**row, "ally_actor_1": row.get("assoc_actor_1", ""),
-                     "ally_actor_2": row.get("assoc_actor_2", ""), "iso3": "MLI", "gwno": "432",
-                     "data_id": "1", "event_id_no_cnty": "1"}
-            writer.writerow([named.get(column, "") for column in header])
+            writer.writerow(_cells(row, header))
+    return path
+
+
+def _cells(row: dict[str, object], header: list[str]) -> list[object]:
+    named = {**row, "ally_actor_1": row.get("assoc_actor_1", ""),
+             "ally_actor_2": row.get("assoc_actor_2", ""), "iso3": "MLI", "gwno": "432",
+             "data_id": "1", "event_id_no_cnty": "1"}
+    return [named.get(column, "") for column in header]
+
+
+def write_acled_xlsx(path: Path, events: list[dict[str, object] | None], *,
+                     header: list[str] = HEADER) -> Path:
+    """An ACLED export as a workbook of one sheet. Values keep their Python type, so a test says
+    which cells Excel holds as numbers or dates (an int 2, a datetime.date) and which as text; an
+    event of None alone is a blank row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "ACLED"
+    sheet.append(header)
+    for row in events:
+        sheet.append([None] * len(header) if row is None else _cells(row, header))
+    workbook.save(path)
     return path

@@ -151,8 +151,10 @@ def test_wrong_column_count_is_quarantined_not_fatal(tmp_path, db):
 
 def test_unreadable_records_are_quarantined_and_later_rows_keep_their_numbers(tmp_path, db):
     """Records the CSV reader cannot split (an unterminated quote, bytes that are not UTF-8) are
-    quarantined one by one with their raw line; records after them keep their place in the file."""
-    path = write_acled(tmp_path / "broken.csv", [event(event_id_cnty="MLI1", notes="two\nlines")])
+    quarantined one by one with their raw line; records after them keep their place in the file.
+    The file is UTF-8 by its first non-ASCII character (à), so a later byte that is not UTF-8 is
+    its record's fault, not a sign of another encoding."""
+    path = write_acled(tmp_path / "broken.csv", [event(event_id_cnty="MLI1", notes="two\nlines à")])
     with path.open("ab") as handle:
         handle.write(b'MLI2,2025-01-01,"unterminated"quote' + b",x" * 28 + b"\n")
         handle.write(",".join(["MLI3"] + ["\xff"] * 30).encode("latin-1") + b"\n")

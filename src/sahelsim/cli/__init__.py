@@ -74,8 +74,8 @@ def main() -> None:
         # Typer returns an exit code rather than raising it here: 130 for an interrupt
         code = app(standalone_mode=False)
     except UserError as error:
-        _fail(str(error), 2, {"file": error.file, "row": error.row, "field": error.field,
-                              "reason": error.message})
+        _fail(str(error), 2, {"file": error.file, "header": error.header, "row": error.row,
+                              "field": error.field, "reason": error.message})
     except typer.TyperException as error:  # bad options or arguments: the parser's user errors
         _fail(error.format_message().replace("\n", " "), error.exit_code)
     except (typer.Abort, KeyboardInterrupt):

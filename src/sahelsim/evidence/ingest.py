@@ -21,7 +21,7 @@ import duckdb
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
-from sahelsim.evidence.readers import Staged, check_file, stage
+from sahelsim.evidence.readers import Staged, check_file, staging
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
@@ -88,11 +88,12 @@ def _unreported(stage: str) -> None:
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
                  registry: ActorRegistry, report: Stage) -> None:
     report(READING)
-    staged = stage(con, path, "staged")
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged)}")
-    except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
-        raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
+    with staging(con, path, "staged") as staged:  # the staged file is read here, and only here
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged)}")
+        except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
+            raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}",
+                            file=str(path)) from None
     con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
     unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
     numbering = _record_numbers(con, staged, unreadable)
@@ -265,7 +266,7 @@ def read_deletions(path: Path) -> list[str]:
             fields = [name.strip().lower() for name in reader.fieldnames or []]
             if "event_id_cnty" not in fields:
                 raise UserError("a deletion list needs an event_id_cnty column", file=str(path),
-                                row=1, field="event_id_cnty")
+                                header=True)
             column = (reader.fieldnames or [])[fields.index("event_id_cnty")]
             return [row[column].strip() for row in reader if (row.get(column) or "").strip()]
     except UnicodeDecodeError as error:

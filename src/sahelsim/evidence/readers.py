@@ -1,30 +1,41 @@
 """Readers: put one source file into DuckDB as a staging relation of raw text, one row per record.
 
-Parsing is DuckDB's (its parallel CSV reader is the fast path for million-row exports); this module only
-decides *which* columns a file has and what they are called in the canonical table. Typing and
-validation of the text happen afterwards in `validation.py`, so that a bad value becomes a quarantined
-row, not a crash.
+Parsing a CSV is DuckDB's (its parallel CSV reader is the fast path for million-row exports); this
+module decides *which* columns a file has and what they are called in the canonical table. Typing
+and validation of the text happen afterwards in `validation.py`, so that a bad value becomes a
+quarantined row, not a crash. Whatever the file's container (`containers.py`) and encoding
+(`encodings.py`), DuckDB's reader gets UTF-8: a file that is not is transcoded into a scratch file
+that lives while the file is staged. Workbooks (XLSX) and saved API output (JSON) are parsed in
+Python and staged as Arrow tables; every cell becomes the text a CSV would hold.
 
 Records keep file order: the validated table is written in that order, so its `rowid` is the record's
 place among the records the reader accepted. Records the CSV reader itself cannot split into the
-header's fields (too few or too many, an unterminated quote, bytes that are not UTF-8) are not lost
-either: DuckDB lists them, with their line and raw text, in the rejects table the staging names, and
-ingest turns that list into quarantine rows and keeps the record numbers of the others right.
+header's fields (too few or too many, an unterminated quote, bytes that are not UTF-8 in a UTF-8
+file) are not lost either: DuckDB lists them, with their line and raw text, in the rejects table the
+staging names, and ingest turns that list into quarantine rows and keeps the record numbers of the
+others right.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import pyarrow as pa
+from python_calamine import CalamineError, CalamineWorkbook
 
 from sahelsim.errors import UserError
+from sahelsim.evidence.containers import CSV, JSON, XLSX, Export, export_bytes, find_export
+from sahelsim.evidence.encodings import BLOCK, UTF8, decoder, detect, write_utf8
 from sahelsim.evidence.schema import ACLED_COLUMNS
-
 # Headers of older ACLED exports, mapped to today's names; columns we do not keep map to None.
 ACLED_RENAMES: dict[str, str | None] = {
     "ally_actor_1": "assoc_actor_1",
@@ -35,8 +46,13 @@ ACLED_RENAMES: dict[str, str | None] = {
     "gwno": None,
 }
 
-# UCDP GED columns onto the canonical ones (the rest is derived in validation.py).
+# The columns that make a header an ACLED export, or a UCDP GED file (whose columns are mapped onto
+# the canonical ones in validation.py).
+ACLED_MARKERS = ("event_id_cnty", "event_date")
 UCDP_MARKERS = {"type_of_violence", "best", "side_a"}
+
+# Field delimiters, in order of preference: comma, semicolon (Excel in French locales), tab.
+DELIMITERS = (",", ";", "\t")
 
 # DuckDB's tables listing the records its CSV reader rejected (one row per error) and the scans.
 REJECTS_TABLE, REJECTS_SCANS = "csv_rejects", "csv_reject_scans"
@@ -61,31 +77,21 @@ def check_file(path: Path) -> None:
         raise UserError("no such file", file=str(path))
 
 
-def read_header(path: Path) -> list[str]:
-    """The header of a CSV file, lower-cased, BOM and surrounding spaces removed.
+@contextmanager
+def staging(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Iterator[Staged]:
+    """Stage any supported file; the staging stays readable until the block ends.
 
-    Bytes that are not UTF-8 become U+FFFD rather than an error: the decoder reads ahead past the
-    header, and a bad byte in a record is that record's problem (the reader quarantines it).
+    A CSV is not copied when DuckDB can read it as it is (UTF-8, bare or gzipped): its staging
+    "table" is the query that reads it, run once by validation. Otherwise its UTF-8 text is written
+    to a scratch folder removed at the end of the block. Workbooks and JSON become temporary tables.
     """
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        header = next(csv.reader(handle), None)
-    if not header:
-        raise UserError("empty file: no header row", file=str(path), row=1)
-    return [name.strip().lower() for name in header]
+    check_file(path)
+    export = find_export(path)
+    with tempfile.TemporaryDirectory(prefix="sahelsim-") as scratch:
+        yield _STAGERS[export.format](con, export, Path(scratch), table)
 
 
-def source_kind(header: list[str], path: Path) -> str:
-    """Tell an ACLED export from a UCDP GED file by its header, or explain what is missing."""
-    if UCDP_MARKERS <= set(header):
-        return "ucdp"
-    if "event_id_cnty" in header and "event_date" in header:
-        return "acled"
-    raise UserError(
-        "not an ACLED export (needs event_id_cnty and event_date) nor a UCDP GED file "
-        "(needs id, type_of_violence, best)", file=str(path), row=1, field="header")
-
-
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
+def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, table: str) -> Staged:
     """Stage a CSV export (ACLED or UCDP) as raw text, every field a string.
 
     The reader expects exactly the header's fields. A record it cannot split that way is skipped and
@@ -93,53 +99,198 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Staged:
     parallel (padding short records would force a single thread). Empty fields stay empty strings (a
     rarely used NULL marker), which keeps "blank" and "absent" apart.
     """
-    header = read_header(path)
-    kind = source_kind(header, path)
+    with export_bytes(export) as stream:
+        encoding = detect(stream)
+    delimiter, header = read_header(export, encoding)
+    kind = source_kind(header, export.path, f"a CSV with delimiter {delimiter!r} and {_listed(header)}")
     names = [_canonical_name(name, kind) for name in header]
     declared = [f"_f{i}" for i in range(len(header))]
     columns = {name: "VARCHAR" for name in declared}
     fields = ", ".join(f"{field} AS {name}" for field, name in zip(declared, names) if name)
-    for table in (REJECTS_TABLE, REJECTS_SCANS):  # the reader appends to lists left by earlier files
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    file, compression = _utf8_file(export, encoding, scratch)
+    for rejects in (REJECTS_TABLE, REJECTS_SCANS):  # the reader appends to lists left by earlier files
+        con.execute(f"DROP TABLE IF EXISTS {rejects}")
     source = f"""(SELECT {fields}
-        FROM read_csv('{_sql_string(str(path))}', columns = {columns}, header = true,
-                      auto_detect = false, delim = ',', quote = '"', escape = '"',
-                      nullstr = '\x01', store_rejects = true, rejects_table = '{REJECTS_TABLE}',
+        FROM read_csv('{_sql_string(str(file))}', columns = {columns}, header = true,
+                      auto_detect = false, delim = '{_sql_string(delimiter)}', quote = '"',
+                      escape = '"', nullstr = '\x01', compression = '{compression}',
+                      store_rejects = true, rejects_table = '{REJECTS_TABLE}',
                       rejects_scan = '{REJECTS_SCANS}'))"""
     kept = [name for name in names if name]
     return Staged(source, kind, kept, width=len(header), rejects=REJECTS_TABLE)
 
 
-def stage_acled_json(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged:
-    """Stage a saved ACLED API response (`{"status": …, "data": [ … ]}`) as raw text."""
+def read_header(export: Export, encoding: str) -> tuple[str, list[str]]:
+    """The delimiter and the header of a CSV export, names lower-cased, spaces around them removed.
+
+    The delimiter is whichever of comma, semicolon (Excel in French locales) and tab makes a header
+    this module knows; failing that, the one that splits it into most fields, for the message that
+    says what the file is. Characters that do not decode become U+FFFD here only: the header is read
+    from the file's first block, and a bad byte further on is its record's problem.
+    """
+    with export_bytes(export) as stream:
+        head = decoder(encoding, errors="replace").decode(stream.read(BLOCK))
+    candidates = []
+    for delimiter in DELIMITERS:
+        header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), None)
+        if not header:
+            raise UserError("empty file: no header", file=str(export.path), header=True)
+        names = [name.strip().lower() for name in header]
+        if _known_kind(names):
+            return delimiter, names
+        candidates.append((len(names), delimiter, names))
+    _, delimiter, names = max(candidates, key=lambda candidate: candidate[0])
+    return delimiter, names
+
+
+def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str]:
+    """A file DuckDB's reader takes, and its compression: the export itself where it is UTF-8 and
+    bare or gzipped, else its text written to `scratch` as UTF-8."""
+    if encoding == UTF8 and not export.member:
+        return export.path, "gzip" if export.gzipped else "none"
+    target = scratch / "export.csv"
+    with export_bytes(export) as stream:
+        try:
+            write_utf8(stream, encoding, target)
+        except UnicodeDecodeError as error:
+            raise UserError(f"not valid {encoding} text ({error.reason})",
+                            file=str(export.path)) from None
+    return target, "none"
+
+
+def stage_xlsx(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, table: str) -> Staged:
+    """Stage the first sheet of a workbook as raw text, as a CSV of it would read.
+
+    Numbers lose Excel's float form where they are whole (2, not 2.0), date cells become ISO dates,
+    blank rows are skipped as blank lines in a CSV are, so record numbers count the data rows from 1.
+    Sheets are read a row at a time and stored in chunks, so a million-row sheet is never a million
+    lists of Python objects at once.
+    """
     try:
-        body = json.loads(path.read_text(encoding="utf-8-sig"))
+        sheet = CalamineWorkbook.from_path(str(_bare_file(export, scratch))).get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+        header = [_cell_text(cell).strip().lower() for cell in next(rows, [])]
+        kind = source_kind(header, export.path,
+                           f"an XLSX sheet {sheet.name!r} with {_listed([n for n in header if n])}")
+        arrays = _sheet_columns(rows, header, kind)
+    except CalamineError as error:  # not a workbook, or a damaged one
+        raise UserError(f"not a readable workbook ({error})", file=str(export.path)) from None
+    return _stage_arrow(con, table, arrays, kind)
+
+
+def _sheet_columns(rows: Iterator[list[object]], header: list[str],
+                   kind: str) -> dict[str, pa.ChunkedArray]:
+    """The sheet's data rows as text columns under their canonical names (others dropped)."""
+    names = {index: name for index, name in enumerate(_canonical_name(n, kind) if n else None
+                                                      for n in header) if name}
+    chunks: dict[str, list[pa.Array]] = {name: [] for name in names.values()}
+    for chunk in _chunks((_cell_text(cell) for cell in row) for row in rows):
+        for index, name in names.items():
+            chunks[name].append(pa.array([row[index] if index < len(row) else "" for row in chunk],
+                                         type=pa.string()))
+    return {name: pa.chunked_array(parts, type=pa.string()) for name, parts in chunks.items()}
+
+def _chunks(rows: Iterable[Iterable[str]], size: int = 100_000) -> Iterator[list[list[str]]]:
+    """Non-blank rows, `size` at a time."""
+    chunk: list[list[str]] = []
+    for cells in rows:
+        row = list(cells)
+        if any(row):
+            chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV export holds (calamine gives every number as a float)."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _bare_file(export: Export, scratch: Path) -> Path:
+    """The export as a file of its own, unpacked into `scratch` where it sits in a container."""
+    if export.bare:
+        return export.path
+    target = scratch / PurePosixPath(export.name).name
+    with export_bytes(export) as stream:
+        write_utf8(stream, UTF8, target)  # UTF-8 is copied byte for byte
+    return target
+
+
+def stage_acled_json(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path,
+                     table: str) -> Staged:
+    """Stage saved ACLED API output as raw text: the API's response (`{"status": …, "data": [ … ]}`)
+    or its bare list of records, as users save it."""
+    with export_bytes(export) as stream:
+        data = stream.read()
+    try:
+        body = json.loads(decoder(detect(io.BytesIO(data))).decode(data, final=True))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"not valid JSON ({error})", file=str(path)) from None
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise UserError("not an ACLED API response: no 'data' list", file=str(path), field="data")
-    records = [_canonical_record(r) for r in body["data"]]
+        raise UserError(f"not valid JSON ({error})", file=str(export.path)) from None
+    if isinstance(body, dict):
+        body = body.get("data")
+    if not isinstance(body, list):
+        raise UserError("not ACLED API output: neither a list of records nor a response with a "
+                        "'data' list", file=str(export.path), field="data")
+    records = [_canonical_record(r) for r in body]
     columns = sorted({name for record in records for name in record}) or ["event_id_cnty"]
     if "event_id_cnty" not in columns:
-        raise UserError("ACLED API records carry no event_id_cnty", file=str(path), field="data")
+        raise UserError("ACLED API records carry no event_id_cnty", file=str(export.path),
+                        field="data")
     arrays = {name: pa.array([_text(r.get(name)) for r in records], type=pa.string())
               for name in columns}
+    return _stage_arrow(con, table, arrays, "acled")
+
+
+def _stage_arrow(con: duckdb.DuckDBPyConnection, table: str, arrays: dict[str, pa.Array],
+                 kind: str) -> Staged:
+    """Columns of text, in record order, as the temporary staging table `table`."""
     con.register(f"{table}_arrow", pa.table(arrays))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
     con.unregister(f"{table}_arrow")
-    return Staged(table, "acled", columns)
+    return Staged(table, kind, list(arrays))
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Staged:
-    """Stage any supported file, choosing the reader by its extension (JSON or CSV).
+def source_kind(header: list[str], path: Path, found: str) -> str:
+    """Tell an ACLED export from a UCDP GED file by its header, or say what the file is instead
+    (`found`: its format, delimiter and first columns) and what each kind needs that it lacks."""
+    kind = _known_kind(header)
+    if kind:
+        return kind
+    missing_acled = [name for name in ACLED_MARKERS if name not in header]
+    missing_ucdp = [name for name in sorted(UCDP_MARKERS) if name not in header]
+    raise UserError(
+        f"not an ACLED export nor a UCDP GED file: {found} (an ACLED export needs "
+        f"{' and '.join(missing_acled)}, a UCDP GED file {', '.join(missing_ucdp)})",
+        file=str(path), header=True)
 
-    A CSV is not copied: its staging "table" is the query that reads it, run once by validation.
-    A JSON page is small and already parsed by Python; it becomes a temporary table.
-    """
-    check_file(path)
-    if path.suffix.lower() == ".json":
-        return stage_acled_json(con, path, table)
-    return stage_csv(con, path)
+
+def _known_kind(header: list[str]) -> str | None:
+    if UCDP_MARKERS <= set(header):
+        return "ucdp"
+    if set(ACLED_MARKERS) <= set(header):
+        return "acled"
+    return None
+
+
+def _listed(header: list[str], shown: int = 5) -> str:
+    """The first columns of a header, for a message that says what a file holds."""
+    if not header:
+        return "no columns"
+    more = "…" if len(header) > shown else ""
+    return f"columns {', '.join(header[:shown])}{more}"
+
+
+_STAGERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Export, Path, str], Staged]] = {
+    CSV: stage_csv, XLSX: stage_xlsx, JSON: stage_acled_json}
 
 
 def _canonical_name(name: str, kind: str) -> str | None:

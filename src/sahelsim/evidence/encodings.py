@@ -1,0 +1,107 @@
+"""Encodings: which character encoding an export is in, and its text as UTF-8 for DuckDB's reader.
+
+ACLED exports come as UTF-8 (with or without a byte order mark), as UTF-16 from Excel's "Unicode
+text" (always with a byte order mark), and as Windows-1252 from older downloads and Excel on
+Windows. A file's encoding is decided once, for the whole file, from its first bytes:
+
+- a byte order mark names UTF-8, UTF-16 LE or UTF-16 BE;
+- otherwise the first non-ASCII character decides: a valid UTF-8 sequence means UTF-8 (a later byte
+  that is not UTF-8 is then that record's fault, and the CSV reader quarantines the record), an
+  invalid one means Windows-1252. Windows-1252 text practically never forms UTF-8 sequences
+  ("é" is the single byte E9, which UTF-8 never leaves alone), so the first one is a safe witness;
+- a file of ASCII alone is UTF-8.
+
+DuckDB's reader takes UTF-8 directly; any other encoding is transcoded, in large blocks, into a
+UTF-8 scratch file it then reads (DuckDB's own latin-1 decoder refuses the bytes 80–9F that carry
+Windows-1252's € ’ “ ” – …).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import shutil
+from pathlib import Path
+from typing import BinaryIO
+
+UTF8, UTF16 = "utf-8", "utf-16"  # Python's utf-16 codec reads either byte order from the mark
+CP1252 = "cp1252"
+
+BLOCK = 16 * 2**20  # bytes read, decoded and written at a time: large enough that Python is not the loop
+
+_BOMS = [(codecs.BOM_UTF8, UTF8), (codecs.BOM_UTF16_LE, UTF16), (codecs.BOM_UTF16_BE, UTF16)]
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _cp1252_table() -> str:
+    """Windows-1252 as a 256-character decoding table; its five unassigned bytes (81, 8D, 8F, 90, 9D)
+    read as latin-1, which is what Windows itself does, so no byte of a file is ever lost."""
+    table = []
+    for byte in range(256):
+        try:
+            table.append(bytes([byte]).decode(CP1252))
+        except UnicodeDecodeError:
+            table.append(chr(byte))
+    return "".join(table)
+
+
+_CP1252_TABLE = _cp1252_table()
+
+
+class Cp1252Decoder(codecs.IncrementalDecoder):
+    """Windows-1252 with latin-1 for its unassigned bytes; one byte is one character, so blocks need
+    no carry-over."""
+
+    def decode(self, input: bytes, final: bool = False) -> str:
+        return codecs.charmap_decode(input, "strict", _CP1252_TABLE)[0]
+
+
+def decoder(encoding: str, errors: str = "strict") -> codecs.IncrementalDecoder:
+    """An incremental decoder for one of the encodings `detect` names (a UTF-8 mark is dropped)."""
+    if encoding == CP1252:
+        return Cp1252Decoder(errors)
+    return codecs.getincrementaldecoder("utf-8-sig" if encoding == UTF8 else encoding)(errors)
+
+
+def detect(stream: BinaryIO) -> str:
+    """The encoding of the text `stream` holds, read from its start (see the module docstring).
+
+    Reads no further than the first non-ASCII character; a file of ASCII alone is read to its end,
+    which `bytes.isascii` does at memory speed.
+    """
+    head = stream.read(BLOCK)
+    for mark, encoding in _BOMS:
+        if head.startswith(mark):
+            return encoding
+    while head:
+        found = None if head.isascii() else _NON_ASCII.search(head)
+        if found:
+            witness = head[found.start():found.start() + 4]
+            if len(witness) < 4:
+                witness += stream.read(4 - len(witness))
+            return UTF8 if _starts_with_utf8_character(witness) else CP1252
+        head = stream.read(BLOCK)
+    return UTF8
+
+
+def _starts_with_utf8_character(data: bytes) -> bool:
+    try:
+        return bool(codecs.getincrementaldecoder(UTF8)().decode(data, final=False))
+    except UnicodeDecodeError:
+        return False
+
+
+def write_utf8(stream: BinaryIO, encoding: str, target: Path) -> None:
+    """Copy the text of `stream` into `target` as UTF-8, a block at a time.
+
+    Raises UnicodeDecodeError where a UTF-16 file breaks off mid-character (Windows-1252 decodes
+    every byte).
+    """
+    with target.open("wb") as out:
+        if encoding == UTF8:
+            shutil.copyfileobj(stream, out, BLOCK)
+            return
+        text = decoder(encoding)
+        while block := stream.read(BLOCK):
+            out.write(text.decode(block).encode(UTF8))
+        out.write(text.decode(b"", final=True).encode(UTF8))
