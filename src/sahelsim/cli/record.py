@@ -82,7 +82,7 @@ def _show_summary(summary: IngestSummary) -> None:
 
 @app.command("ingest")
 def ingest_command(
-    paths: list[Path] = typer.Argument(None, help="ACLED CSV exports, ACLED API JSON pages, UCDP GED CSV."),
+    paths: list[Path] = typer.Argument(None, help="ACLED exports (CSV, XLSX; also inside .zip or .gz), ACLED API JSON, UCDP GED CSV."),
     db: Optional[Path] = DbOption,
     deletions: Optional[Path] = typer.Option(None, "--deletions", help="ACLED deletion list (CSV)."),
     verbose: bool = VerboseOption,
