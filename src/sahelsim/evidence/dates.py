@@ -1,0 +1,135 @@
+"""Event dates: every layout ACLED has shipped, read as the day it means, or not at all.
+
+ACLED has written dates many ways (2022-09-23, 21 March 2020, 9-May-20, 01-January-2015,
+December 31, 2019), French-language sources add their month names, and a spreadsheet that re-saves
+an export writes 05/09/2020, whose day and month only the rest of the file can tell apart. All of it
+is SQL that DuckDB runs over a whole file at once:
+
+- ISO dates, by far the most common, take DuckDB's fast cast;
+- any other text is normalised first (lower case; an English or French month name, full or
+  abbreviated, accented or not, becomes the English abbreviation DuckDB's `strptime` reads; a
+  two-digit year gets its century) and then read by `strptime`;
+- numeric dates (day and month both numbers) are read in one order for the whole file, the order the
+  file itself shows (`decide_order`) or the one the user states: a row never picks its own.
+
+A date the text gives is still refused when it cannot be true: before its dataset began, or after the
+day of ingest (the checks in validation.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from sahelsim.errors import UserError
+
+DAYFIRST, MONTHFIRST = "dayfirst", "monthfirst"
+ORDER_WORDS = {DAYFIRST: "day first", MONTHFIRST: "month first"}
+
+# The first day each dataset covers: an event dated earlier is a misread date, not an old event.
+DATASET_START = {"acled": ("ACLED", dt.date(1997, 1, 1)), "ucdp": ("UCDP GED", dt.date(1989, 1, 1))}
+
+# A two-digit year from 97 on is 19yy, any other 20yy: ACLED begins in 1997, so 97-99 can only be the
+# 1990s, and 20yy beyond this year is refused as after the day of ingest rather than read as 19yy.
+CENTURY_PIVOT = 97
+
+# Month names, accents removed, onto the English abbreviation that `strptime`'s %b reads.
+MONTH_NAMES = {
+    "jan": ("january", "janvier", "janv"), "feb": ("february", "fevrier", "fevr", "fev"),
+    "mar": ("march", "mars"), "apr": ("april", "avril", "avr"), "may": ("mai",),
+    "jun": ("june", "juin"), "jul": ("july", "juillet", "juil"), "aug": ("august", "aout"),
+    "sep": ("september", "septembre", "sept"), "oct": ("october", "octobre"),
+    "nov": ("november", "novembre"), "dec": ("december", "decembre"),
+}
+
+# Layouts once normalised: 01-jan-2015, 31 dec 2019, dec 31, 2019, and ISO with a time or padding.
+NAMED_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
+NUMERIC_FORMATS = {DAYFIRST: ["%d/%m/%Y", "%d-%m-%Y"], MONTHFIRST: ["%m/%d/%Y", "%m-%d-%Y"]}
+NUMERIC_DATE = r"^\d{1,2}[/-]\d{1,2}[/-]\d{2}(\d{2})?$"
+
+# The reason validation gives a numeric date while the file's order is not known yet; such a record
+# never reaches the quarantine: ingest decides the order and validates the file again, or refuses it.
+UNDECIDED = "numeric date of undecided order: "
+
+
+def check_order(order: str | None) -> None:
+    """A stated order is one of the two there are."""
+    if order not in (None, *ORDER_WORDS):
+        raise UserError(f'date_order must be "{DAYFIRST}" or "{MONTHFIRST}", not {order!r}')
+
+
+def date_sql(text: str, order: str | None) -> str:
+    """SQL for the DATE a text gives (NULL when it gives none), numeric dates read in `order`
+    (None: numeric dates give NULL)."""
+    formats = ", ".join(f"'{fmt}'" for fmt in NAMED_FORMATS + NUMERIC_FORMATS.get(order or "", []))
+    # the CASE runs the normalising only for the rows that are not ISO already
+    return (f"CASE WHEN {text} LIKE '____-__-__%' THEN try_cast({text} AS DATE) "
+            f"ELSE try_strptime({_normalised(text)}, [{formats}])::DATE END")
+
+
+def _normalised(text: str) -> str:
+    """The text in a layout `strptime` reads: month name abbreviated in English, four-digit year."""
+    lowered = f"lower(trim({text}))"
+    names = ", ".join(f"'{name}': '{abbreviation}'" for abbreviation, names in MONTH_NAMES.items()
+                      for name in (abbreviation, *names))
+    month = f"MAP {{{names}}}[strip_accents(regexp_extract({lowered}, '\\pL{{3,}}'))]"
+    # an unknown word becomes '?', which no format reads; "1er" (the first, in French) becomes 1
+    named = f"replace(regexp_replace({lowered}, '\\pL{{3,}}\\.?', coalesce({month}, '?')), 'er ', ' ')"
+    short_year = r"^(\d{1,2}[-/ ][a-z0-9]+[-/ ])"
+    pivot = CENTURY_PIVOT // 10, CENTURY_PIVOT % 10
+    nineties = f"regexp_replace({named}, '{short_year}({pivot[0]}[{pivot[1]}-9])$', '\\119\\2')"
+    return f"regexp_replace({nineties}, '{short_year}(\\d\\d)$', '\\120\\2')"
+
+
+def numeric_sql(text: str) -> str:
+    """SQL: the text is a numeric date such as 05/09/2020 or 31-12-19."""
+    return f"regexp_matches(trim({text}), '{NUMERIC_DATE}')"
+
+
+def decide_order(con: duckdb.DuckDBPyConnection, path: Path, row: str, join: str) -> str | None:
+    """The day/month order of a file's numeric dates, from the records validation left undecided.
+
+    `row` is the SQL giving a record of the validated table `v` its number in the file (`join` what
+    it needs). None when there are no numeric dates. A day above 12 makes the file day first, a
+    second number above 12 month first, both make it refused; else an order under which a record
+    would be dated more than a day after its own `timestamp` (when ACLED last changed it; the day
+    allows for time zones) is ruled out. When every date reads the same either way, any order does.
+    The `year` column cannot help: both orders give the same year.
+    """
+    start = len(UNDECIDED) + 1
+    found = con.execute(
+        f"""WITH undecided AS (
+            SELECT {row} AS row, substr(v._reason, {start}) AS text,
+                   DATE '1970-01-01' + CAST(floor(v."timestamp" / 86400) AS INTEGER) + 1 AS latest
+            FROM validated v {join} WHERE starts_with(v._reason, '{UNDECIDED}')
+        ), numbers AS (
+            SELECT *, try_cast(regexp_extract(text, '^(\\d+)', 1) AS INTEGER) AS first,
+                   try_cast(regexp_extract(text, '^\\d+[/-](\\d+)', 1) AS INTEGER) AS second,
+                   {date_sql('text', DAYFIRST)} AS as_dayfirst, {date_sql('text', MONTHFIRST)} AS as_monthfirst
+            FROM undecided
+        )
+        SELECT count(*),
+               min(row) FILTER (first BETWEEN 13 AND 31), arg_min(text, row) FILTER (first BETWEEN 13 AND 31),
+               min(row) FILTER (second BETWEEN 13 AND 31), arg_min(text, row) FILTER (second BETWEEN 13 AND 31),
+               min(row) FILTER (first <> second AND first BETWEEN 1 AND 12 AND second BETWEEN 1 AND 12),
+               arg_min(text, row) FILTER (first <> second AND first BETWEEN 1 AND 12 AND second BETWEEN 1 AND 12),
+               coalesce(bool_or(as_dayfirst > latest), false), coalesce(bool_or(as_monthfirst > latest), false)
+        FROM numbers""").fetchall()[0]
+    count, day_row, day_text, month_row, month_text, open_row, open_text, day_late, month_late = found
+    if day_row and month_row:
+        raise UserError(f"numeric dates in both orders: row {day_row} ({day_text}) is day first, "
+                        f"row {month_row} ({month_text}) month first", file=str(path), field="event_date")
+    if day_row or month_row:
+        return DAYFIRST if day_row else MONTHFIRST
+    if not count:
+        return None
+    if open_row is None:  # every numeric date reads the same either way
+        return DAYFIRST
+    if day_late != month_late:
+        return MONTHFIRST if day_late else DAYFIRST
+    raise UserError(
+        f"{open_text} reads day first or month first and no other record tells which; state it with "
+        f'--dayfirst or --monthfirst (command line) or date_order="{DAYFIRST}" or "{MONTHFIRST}" (ingest())',
+        file=str(path), row=open_row, field="event_date")
