@@ -11,6 +11,7 @@ import pytest
 
 from acled_files import HEADER, event, write_acled
 from sahelsim.errors import UserError
+from sahelsim.evidence.dates import LEADING_RECORDS
 from sahelsim.evidence.ingest import ingest
 
 TODAY = dt.date.today()
@@ -254,6 +255,18 @@ def test_api_pages_decide_their_order_too(tmp_path, db):
     path.write_text(json.dumps(page), encoding="utf-8")
     ingest([path], db)
     assert dates_of(db) == ["2020-09-05", "2020-09-13"]
+
+
+def test_numeric_dates_far_down_a_file_are_decided_too(tmp_path, db):
+    """The first records show no numeric date; the order is decided from the numbered records."""
+    head = [(f"2020-01-{day % 28 + 1:02d}", 2020) for day in range(LEADING_RECORDS + 5)]
+    path = write_acled(tmp_path / "a.csv", rows(*head, ("05/09/2020", 2020), ("25/03/2020", 2020)))
+    summary = ingest([path], db)
+    assert (summary.inserted, summary.rejected) == (len(head) + 2, 0)
+    assert dates_of(db)[-2:] == ["2020-09-05", "2020-03-25"]
+    mixed = write_acled(tmp_path / "b.csv", rows(*head, ("25/03/2020", 2020), ("03/25/2020", 2020)))
+    with pytest.raises(UserError, match=rf"row {len(head) + 1} \(25/03/2020\).*row {len(head) + 2} "):
+        ingest([mixed], db)
 
 
 def test_reader_rejected_records_do_not_shift_the_rows_named(tmp_path, db):

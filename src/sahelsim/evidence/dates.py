@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from sahelsim.errors import UserError
+from sahelsim.evidence.readers import Staged
 
 DAYFIRST, MONTHFIRST = "dayfirst", "monthfirst"
 ORDER_WORDS = {DAYFIRST: "day first", MONTHFIRST: "month first"}
@@ -48,6 +49,9 @@ MONTH_NAMES = {
 NAMED_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
 NUMERIC_FORMATS = {DAYFIRST: ["%d/%m/%Y", "%d-%m-%Y"], MONTHFIRST: ["%m/%d/%Y", "%m-%d-%Y"]}
 NUMERIC_DATE = r"^\d{1,2}[/-]\d{1,2}[/-]\d{2}(\d{2})?$"
+
+# How many records at the head of a file show whether it has numeric dates before it is validated.
+LEADING_RECORDS = 1000
 
 # The reason validation gives a numeric date while the file's order is not known yet; such a record
 # never reaches the quarantine: ingest decides the order and validates the file again, or refuses it.
@@ -88,48 +92,81 @@ def numeric_sql(text: str) -> str:
     return f"regexp_matches(trim({text}), '{NUMERIC_DATE}')"
 
 
-def decide_order(con: duckdb.DuckDBPyConnection, path: Path, row: str, join: str) -> str | None:
-    """The day/month order of a file's numeric dates, from the records validation left undecided.
+def leading_order(con: duckdb.DuckDBPyConnection, path: Path, staged: Staged) -> str | None:
+    """The order of a file whose first records have numeric dates, decided before validation from
+    a scan of its date and timestamp columns alone, so that the file is validated once.
 
-    `row` is the SQL giving a record of the validated table `v` its number in the file (`join` what
-    it needs). None when there are no numeric dates. A day above 12 makes the file day first, a
-    second number above 12 month first, both make it refused; else an order under which a record
-    would be dated more than a day after its own `timestamp` (when ACLED last changed it; the day
-    allows for time zones) is ruled out. When every date reads the same either way, any order does.
-    The `year` column cannot help: both orders give the same year.
+    None when the first records have none (the usual case, found at no cost: validation leaves any
+    further down undecided, see `undecided_records`), or when the file is to be refused, which needs
+    the record numbers validation gives.
     """
-    start = len(UNDECIDED) + 1
+    if staged.kind != "acled" or "event_date" not in staged.columns:
+        return None
+    numeric = numeric_sql("event_date")
+    leading = con.execute(f"SELECT count(*) FROM (SELECT event_date FROM {staged.source} "
+                          f"LIMIT {LEADING_RECORDS}) WHERE {numeric}").fetchall()[0][0]
+    if not leading:
+        return None
+    stamp = "timestamp" if "timestamp" in staged.columns else "NULL"
+    return decide_order(con, path, f"""SELECT NULL::BIGINT AS row, trim(event_date) AS text,
+        try_cast({stamp} AS BIGINT) AS "timestamp" FROM {staged.source} WHERE {numeric}""")
+
+
+def undecided_records(row: str, join: str) -> str:
+    """The records of the `validated` table whose numeric date validation left undecided, numbered
+    by `row` (SQL over the table `v`; `join` what it needs)."""
+    return (f"""SELECT {row} AS row, substr(v._reason, {len(UNDECIDED) + 1}) AS text, v."timestamp"
+            FROM validated v {join} WHERE starts_with(v._reason, '{UNDECIDED}')""")
+
+
+def decide_order(con: duckdb.DuckDBPyConnection, path: Path, records: str) -> str | None:
+    """The day/month order of a file's numeric dates, given as `records` (row, text, timestamp).
+
+    A day above 12 makes the file day first, a second number above 12 month first, both make it
+    refused; else an order under which a record would be dated more than a day after its own
+    `timestamp` (when ACLED last changed it; the day allows for time zones) is ruled out. When every
+    date reads the same either way, any order does; when nothing tells, the file is refused. The
+    `year` column cannot help: both orders give the same year.
+
+    None when there are no numeric dates, or when the file is to be refused but `records` are not
+    numbered (row NULL): a refusal names rows.
+    """
+    day, month = "first BETWEEN 13 AND 31", "second BETWEEN 13 AND 31"  # what only one order reads
+    either = "first <> second AND least(first, second) >= 1 AND greatest(first, second) <= 12"
     found = con.execute(
-        f"""WITH undecided AS (
-            SELECT {row} AS row, substr(v._reason, {start}) AS text,
-                   DATE '1970-01-01' + CAST(floor(v."timestamp" / 86400) AS INTEGER) + 1 AS latest
-            FROM validated v {join} WHERE starts_with(v._reason, '{UNDECIDED}')
-        ), numbers AS (
+        f"""WITH numbers AS (
             SELECT *, try_cast(regexp_extract(text, '^(\\d+)', 1) AS INTEGER) AS first,
                    try_cast(regexp_extract(text, '^\\d+[/-](\\d+)', 1) AS INTEGER) AS second,
-                   {date_sql('text', DAYFIRST)} AS as_dayfirst, {date_sql('text', MONTHFIRST)} AS as_monthfirst
-            FROM undecided
+                   {date_sql('text', DAYFIRST)} AS as_dayfirst,
+                   {date_sql('text', MONTHFIRST)} AS as_monthfirst,
+                   DATE '1970-01-01' + CAST(floor("timestamp" / 86400) AS INTEGER) + 1 AS latest
+            FROM ({records})
         )
-        SELECT count(*),
-               min(row) FILTER (first BETWEEN 13 AND 31), arg_min(text, row) FILTER (first BETWEEN 13 AND 31),
-               min(row) FILTER (second BETWEEN 13 AND 31), arg_min(text, row) FILTER (second BETWEEN 13 AND 31),
-               min(row) FILTER (first <> second AND first BETWEEN 1 AND 12 AND second BETWEEN 1 AND 12),
-               arg_min(text, row) FILTER (first <> second AND first BETWEEN 1 AND 12 AND second BETWEEN 1 AND 12),
-               coalesce(bool_or(as_dayfirst > latest), false), coalesce(bool_or(as_monthfirst > latest), false)
+        SELECT count(*), count(row) = count(*),
+               count(*) FILTER ({day}), min(row) FILTER ({day}), arg_min(text, row) FILTER ({day}),
+               count(*) FILTER ({month}), min(row) FILTER ({month}), arg_min(text, row) FILTER ({month}),
+               count(*) FILTER ({either}), min(row) FILTER ({either}), arg_min(text, row) FILTER ({either}),
+               coalesce(bool_or(as_dayfirst > latest), false),
+               coalesce(bool_or(as_monthfirst > latest), false)
         FROM numbers""").fetchall()[0]
-    count, day_row, day_text, month_row, month_text, open_row, open_text, day_late, month_late = found
-    if day_row and month_row:
-        raise UserError(f"numeric dates in both orders: row {day_row} ({day_text}) is day first, "
-                        f"row {month_row} ({month_text}) month first", file=str(path), field="event_date")
-    if day_row or month_row:
-        return DAYFIRST if day_row else MONTHFIRST
-    if not count:
+    count, numbered, days, day_row, day_text, months, month_row, month_text, \
+        opens, open_row, open_text, day_late, month_late = found
+    if days and months:
+        refusal = UserError(f"numeric dates in both orders: row {day_row} ({day_text}) is day first, "
+                            f"row {month_row} ({month_text}) month first", file=str(path), field="event_date")
+    elif days or months:
+        return DAYFIRST if days else MONTHFIRST
+    elif not count:
         return None
-    if open_row is None:  # every numeric date reads the same either way
+    elif not opens:  # every numeric date reads the same either way
         return DAYFIRST
-    if day_late != month_late:
+    elif day_late != month_late:
         return MONTHFIRST if day_late else DAYFIRST
-    raise UserError(
-        f"{open_text} reads day first or month first and no other record tells which; state it with "
-        f'--dayfirst or --monthfirst (command line) or date_order="{DAYFIRST}" or "{MONTHFIRST}" (ingest())',
-        file=str(path), row=open_row, field="event_date")
+    else:
+        refusal = UserError(
+            f"{open_text} reads day first or month first and no other record tells which; state it "
+            f'with --dayfirst or --monthfirst (command line) or date_order="{DAYFIRST}" or '
+            f'"{MONTHFIRST}" (ingest())', file=str(path), row=open_row, field="event_date")
+    if numbered:
+        raise refusal
+    return None

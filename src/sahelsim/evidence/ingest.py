@@ -21,7 +21,7 @@ import duckdb
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
-from sahelsim.evidence.dates import check_order, decide_order
+from sahelsim.evidence.dates import check_order, decide_order, leading_order, undecided_records
 from sahelsim.evidence.readers import Staged, check_file, stage
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
@@ -92,12 +92,13 @@ def _unreported(stage: str) -> None:
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
                  registry: ActorRegistry, report: Stage, date_order: str | None) -> None:
     report(READING)
-    staged = _validate(con, path, date_order)
+    staged, order = _validate(con, path, date_order)
     con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
     unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
     numbering = _record_numbers(con, staged, unreadable)
-    # numeric dates of no stated order: read again once the file's records have shown the order
-    if date_order is None and (order := decide_order(con, path, numbering.expression, numbering.join)):
+    # numeric dates past the first records: read again in the order the numbered records show
+    if order is None and (order := decide_order(con, path, undecided_records(numbering.expression,
+                                                                             numbering.join))):
         _validate(con, path, order)
         numbering = _record_numbers(con, staged, unreadable)  # the new table numbers its rows anew
     invalid = con.execute(
@@ -117,14 +118,18 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     _store_winners(con, path, summary.ingest_run, numbering, only_new=set(counts) <= {"inserted"})
 
 
-def _validate(con: duckdb.DuckDBPyConnection, path: Path, date_order: str | None) -> Staged:
-    """Stage the file and fill the `validated` table from it."""
-    staged = stage(con, path, "staged")
+def _validate(con: duckdb.DuckDBPyConnection, path: Path,
+              date_order: str | None) -> tuple[Staged, str | None]:
+    """Stage the file and fill the `validated` table from it, numeric dates read in `date_order` or
+    else in the order the first records show; returns the staging and that order (None: not known).
+    """
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged, date_order)}")
+        order = date_order or leading_order(con, path, stage(con, path, "staged"))
+        staged = stage(con, path, "staged")  # afresh: the reader lists the records it rejects per staging
+        con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged, order)}")
     except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
         raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
-    return staged
+    return staged, order
 
 
 def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path,
