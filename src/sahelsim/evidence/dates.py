@@ -45,9 +45,8 @@ MONTH_NAMES = {
     "nov": ("november", "novembre"), "dec": ("december", "decembre"),
 }
 
-# Layouts once normalised: 01-jan-2015, 31 dec 2019, dec 31, 2019, and ISO with a time or padding.
-NAMED_FORMATS = ["%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
-NUMERIC_FORMATS = {DAYFIRST: ["%d/%m/%Y", "%d-%m-%Y"], MONTHFIRST: ["%m/%d/%Y", "%m-%d-%Y"]}
+# Formats of the numeric layouts, slash and dash, in each order.
+NUMERIC_FORMATS = {DAYFIRST: ("%d/%m/%Y", "%d-%m-%Y"), MONTHFIRST: ("%m/%d/%Y", "%m-%d-%Y")}
 NUMERIC_DATE = r"^\d{1,2}[/-]\d{1,2}[/-]\d{2}(\d{2})?$"
 
 # How many records at the head of a file show whether it has numeric dates before it is validated.
@@ -66,11 +65,31 @@ def check_order(order: str | None) -> None:
 
 def date_sql(text: str, order: str | None) -> str:
     """SQL for the DATE a text gives (NULL when it gives none), numeric dates read in `order`
-    (None: numeric dates give NULL)."""
-    formats = ", ".join(f"'{fmt}'" for fmt in NAMED_FORMATS + NUMERIC_FORMATS.get(order or "", []))
-    # the CASE runs the normalising only for the rows that are not ISO already
-    return (f"CASE WHEN {text} LIKE '____-__-__%' THEN try_cast({text} AS DATE) "
-            f"ELSE try_strptime({_normalised(text)}, [{formats}])::DATE END")
+    (None: numeric dates give NULL).
+
+    Each layout is told by its punctuation and read with its one format: `strptime` is cheap when it
+    reads a date and costly when it fails, so trying a list of formats on every row would cost more
+    than the rest of validation.
+    """
+    norm = _normalised(text)
+    # the tests read the text as given, so that each row is normalised once, in its own branch
+    return (f"CASE WHEN {text} LIKE '____-__-__%' THEN try_cast({text} AS DATE) "  # ISO, most dates
+            f"WHEN {text} LIKE '%/%' OR regexp_matches({text}, '^\\s*\\d{{1,2}}-\\d{{1,2}}-') "
+            f"THEN {_numeric_date(text, order)} "
+            f"WHEN {text} LIKE '%,%' THEN try_strptime({norm}, '%b %d, %Y')::DATE "
+            f"WHEN regexp_matches({text}, '^\\s*\\d{{4}}-') THEN try_cast(trim({text}) AS DATE) "
+            f"WHEN {text} LIKE '%-%' THEN try_strptime({norm}, '%d-%b-%Y')::DATE "
+            f"ELSE try_strptime({norm}, '%d %b %Y')::DATE END")
+
+
+def _numeric_date(text: str, order: str | None) -> str:
+    """SQL for the DATE of a numeric date, slash or dash, in `order` (None: NULL)."""
+    if not order:
+        return "NULL::DATE"
+    slash, dash = NUMERIC_FORMATS[order]
+    full = _four_digit_year(f"trim({text})")
+    return (f"CASE WHEN {text} LIKE '%/%' THEN try_strptime({full}, '{slash}') "
+            f"ELSE try_strptime({full}, '{dash}') END::DATE")
 
 
 def _normalised(text: str) -> str:
@@ -81,9 +100,14 @@ def _normalised(text: str) -> str:
     month = f"MAP {{{names}}}[strip_accents(regexp_extract({lowered}, '\\pL{{3,}}'))]"
     # an unknown word becomes '?', which no format reads; "1er" (the first, in French) becomes 1
     named = f"replace(regexp_replace({lowered}, '\\pL{{3,}}\\.?', coalesce({month}, '?')), 'er ', ' ')"
+    return _four_digit_year(named)
+
+
+def _four_digit_year(text: str) -> str:
+    """SQL: the text with a two-digit year at its end given its century (see CENTURY_PIVOT)."""
     short_year = r"^(\d{1,2}[-/ ][a-z0-9]+[-/ ])"
     pivot = CENTURY_PIVOT // 10, CENTURY_PIVOT % 10
-    nineties = f"regexp_replace({named}, '{short_year}({pivot[0]}[{pivot[1]}-9])$', '\\119\\2')"
+    nineties = f"regexp_replace({text}, '{short_year}({pivot[0]}[{pivot[1]}-9])$', '\\119\\2')"
     return f"regexp_replace({nineties}, '{short_year}(\\d\\d)$', '\\120\\2')"
 
 
@@ -137,8 +161,8 @@ def decide_order(con: duckdb.DuckDBPyConnection, path: Path, records: str) -> st
         f"""WITH numbers AS (
             SELECT *, try_cast(regexp_extract(text, '^(\\d+)', 1) AS INTEGER) AS first,
                    try_cast(regexp_extract(text, '^\\d+[/-](\\d+)', 1) AS INTEGER) AS second,
-                   {date_sql('text', DAYFIRST)} AS as_dayfirst,
-                   {date_sql('text', MONTHFIRST)} AS as_monthfirst,
+                   {_numeric_date('text', DAYFIRST)} AS as_dayfirst,
+                   {_numeric_date('text', MONTHFIRST)} AS as_monthfirst,
                    DATE '1970-01-01' + CAST(floor("timestamp" / 86400) AS INTEGER) + 1 AS latest
             FROM ({records})
         )
