@@ -6,9 +6,9 @@ an export writes 05/09/2020, whose day and month only the rest of the file can t
 is SQL that DuckDB runs over a whole file at once:
 
 - ISO dates, by far the most common, take DuckDB's fast cast;
-- any other text is normalised first (lower case; an English or French month name, full or
-  abbreviated, accented or not, becomes the English abbreviation DuckDB's `strptime` reads; a
-  two-digit year gets its century) and then read by `strptime`;
+- any other text is told by its punctuation, normalised (lower case; an English or French month
+  name, full or abbreviated, accented or not, becomes the English abbreviation DuckDB's `strptime`
+  reads; a two-digit year gets its century) and read with its layout's one format;
 - numeric dates (day and month both numbers) are read in one order for the whole file, the order the
   file itself shows (`decide_order`) or the one the user states: a row never picks its own.
 
