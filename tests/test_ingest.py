@@ -50,8 +50,9 @@ def test_current_export_is_stored_with_derived_columns(tmp_path, db):
 
 
 def test_old_export_header_and_date_styles(tmp_path, db):
-    rows = [event(event_id_cnty="MLI1", event_date="21 March 2020", event_type="Remote violence"),
-            event(event_id_cnty="MLI2", event_date="9-May-20", assoc_actor_1="Katiba Macina")]
+    rows = [event(event_id_cnty="MLI1", event_date="21 March 2020", year=2020,
+                  event_type="Remote violence"),
+            event(event_id_cnty="MLI2", event_date="9-May-20", year=2020, assoc_actor_1="Katiba Macina")]
     summary = ingest([write_acled(tmp_path / "old.csv", rows, header=OLD_HEADER)], db)
     assert (summary.inserted, summary.rejected) == (2, 0)
     first, second = stored(db)
@@ -71,7 +72,7 @@ def test_text_inter_labels_become_codes(tmp_path, db):
 
 def test_values_padded_with_spaces_are_read_and_stored_trimmed(tmp_path, db):
     """Hand-edited exports pad values; a field of spaces alone is blank, not a bad value."""
-    padded = event(event_id_cnty=" MLI7 ", event_date=" 21 March 2020 ", latitude=" 14.5",
+    padded = event(event_id_cnty=" MLI7 ", event_date=" 21 March 2020 ", year=" 2020", latitude=" 14.5",
                    fatalities="3 ", inter1=" Rebel group ", inter2="  ", interaction="",
                    actor1="  JNIM: Group for Support of Islam and Muslims ", timestamp=" 1750000000",
                    geo_precision="   ", country=" Mali")

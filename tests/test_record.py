@@ -12,7 +12,7 @@ from sahelsim.evidence.trends import drone_trends
 
 
 def test_filters_select_events_as_an_analyst_asks(tmp_path, db):
-    rows = [event(event_id_cnty="MLI1", event_date="2023-03-01"),
+    rows = [event(event_id_cnty="MLI1", event_date="2023-03-01", year=2023),
             event(event_id_cnty="BFA1", country="Burkina Faso", event_date="2025-02-01"),
             event(event_id_cnty="MLI2", event_date="2025-05-01", notes="Clashes near Gao.",
                   event_type="Battles", sub_event_type="Armed clash")]

@@ -19,6 +19,7 @@ from rich.text import Text
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.evidence import acled_api, store
 from sahelsim.evidence.actors import ActorRegistry
+from sahelsim.evidence.dates import DAYFIRST, MONTHFIRST
 from sahelsim.evidence.ingest import READING, IngestSummary, ingest
 from sahelsim.evidence.record import EventFilter, export_events
 from sahelsim.evidence.tagging import tag_text
@@ -51,7 +52,7 @@ VerboseOption = typer.Option(False, "--verbose", "-v", help="Log each file as it
 
 
 def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool,
-                verbose: bool = False) -> IngestSummary:
+                verbose: bool = False, date_order: str | None = None) -> IngestSummary:
     """Ingest with a live line per file on a terminal, since a million-row file takes seconds."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, disable=quiet or not console.is_terminal) as progress:
@@ -64,7 +65,7 @@ def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quie
                 progress.console.print(f"ingesting file {index}/{count}: {file}", highlight=False,
                                        soft_wrap=True)
 
-        summary = ingest(paths, db, deletions=deletions, progress=advance)
+        summary = ingest(paths, db, deletions=deletions, progress=advance, date_order=date_order)
         progress.update(task, completed=len(paths), description="done")
     return summary
 
@@ -86,12 +87,19 @@ def ingest_command(
     db: Optional[Path] = DbOption,
     deletions: Optional[Path] = typer.Option(None, "--deletions", help="ACLED deletion list (CSV)."),
     verbose: bool = VerboseOption,
+    dayfirst: bool = typer.Option(False, "--dayfirst", help="Numeric dates such as 05/09/2020 are "
+                                  "day first (5 September); by default each file's records decide."),
+    monthfirst: bool = typer.Option(False, "--monthfirst", help="Numeric dates are month first (May 9)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Read event files into the store, in one transaction, every record accounted for."""
     if not paths and not deletions:
         raise typer.BadParameter("give at least one file, or --deletions")
-    summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json, verbose=verbose)
+    if dayfirst and monthfirst:
+        raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
+    order = DAYFIRST if dayfirst else MONTHFIRST if monthfirst else None
+    summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json, verbose=verbose,
+                          date_order=order)
     emit(summary.as_dict(), as_json, lambda: _show_summary(summary))
 
 

@@ -21,7 +21,8 @@ import duckdb
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
-from sahelsim.evidence.readers import Staged, check_file, staging
+from sahelsim.evidence.dates import check_order, decide_order, leading_order, undecided_records
+from sahelsim.evidence.readers import Staged, check_file, forget_rejects, staging
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
@@ -57,12 +58,15 @@ class IngestSummary:
 
 
 def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | None = None,
-           progress: Progress | None = None) -> IngestSummary:
+           progress: Progress | None = None, date_order: str | None = None) -> IngestSummary:
     """Read every file and the deletion list into the store, all in one transaction.
 
     Files are recorded by their absolute path: `f.csv` and `./f.csv` are one file, whose rejects a
-    new read replaces, and two `f.csv` in different folders are two.
+    new read replaces, and two `f.csv` in different folders are two. `date_order` ("dayfirst" or
+    "monthfirst") says how numeric dates such as 05/09/2020 read; by default each file's own records
+    decide, and a file they leave undecided is refused (see `dates.decide_order`).
     """
+    check_order(date_order)
     paths = [Path(os.path.abspath(path)) for path in paths]
     summary = IngestSummary(ingest_run=uuid.uuid4().hex[:12], files=[str(p) for p in paths])
     deleted_ids = read_deletions(deletions) if deletions else []
@@ -73,7 +77,7 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
             for index, path in enumerate(paths, start=1):
                 report = functools.partial(progress, str(path), index, len(paths)) if progress \
                     else _unreported
-                _ingest_file(con, path, summary, registry, report)
+                _ingest_file(con, path, summary, registry, report, date_order)
             summary.deleted = _apply_deletions(con, deleted_ids)
             _record_run(con, summary)
     finally:
@@ -86,17 +90,18 @@ def _unreported(stage: str) -> None:
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
-                 registry: ActorRegistry, report: Stage) -> None:
+                 registry: ActorRegistry, report: Stage, date_order: str | None) -> None:
     report(READING)
-    with staging(con, path, "staged") as staged:  # the staged file is read here, and only here
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged)}")
-        except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
-            raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}",
-                            file=str(path)) from None
-    con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
-    unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
-    numbering = _record_numbers(con, staged, unreadable)
+    with staging(con, path, "staged") as staged:  # the staged file is read in here, and only here
+        order = _validate(con, path, staged, date_order)
+        con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
+        unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
+        numbering = _record_numbers(con, staged, unreadable)
+        # numeric dates past the first records: read again in the order the numbered records show
+        if order is None and (order := decide_order(con, path, undecided_records(numbering.expression,
+                                                                                 numbering.join))):
+            _validate(con, path, staged, order)
+            numbering = _record_numbers(con, staged, unreadable)  # the new table numbers its rows anew
     invalid = con.execute(
         f"""INSERT INTO quarantine SELECT ?, ?, {numbering.expression}, _field, _reason, _raw
            FROM validated v {numbering.join} WHERE _reason IS NOT NULL""",
@@ -112,6 +117,21 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     # only inserts means every id is new and appears once: a repeat would be updated or unchanged
     report(STORING)
     _store_winners(con, path, summary.ingest_run, numbering, only_new=set(counts) <= {"inserted"})
+
+
+def _validate(con: duckdb.DuckDBPyConnection, path: Path, staged: Staged,
+              date_order: str | None) -> str | None:
+    """Fill the `validated` table from the staged file, numeric dates read in `date_order` or else in
+    the order the first records show; returns that order (None: not known yet).
+    """
+    try:
+        order = date_order or leading_order(con, path, staged)
+        if staged.rejects:  # each read lists the records it rejects anew: keep this one's alone
+            forget_rejects(con)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged, order)}")
+    except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
+        raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
+    return order
 
 
 def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path,

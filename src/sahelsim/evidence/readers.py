@@ -108,8 +108,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
     columns = {name: "VARCHAR" for name in declared}
     fields = ", ".join(f"{field} AS {name}" for field, name in zip(declared, names) if name)
     file, compression = _utf8_file(export, encoding, scratch)
-    for rejects in (REJECTS_TABLE, REJECTS_SCANS):  # the reader appends to lists left by earlier files
-        con.execute(f"DROP TABLE IF EXISTS {rejects}")
+    forget_rejects(con)
     source = f"""(SELECT {fields}
         FROM read_csv('{_sql_string(str(file))}', columns = {columns}, header = true,
                       auto_detect = false, delim = '{_sql_string(delimiter)}', quote = '"',
@@ -118,6 +117,13 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
                       rejects_scan = '{REJECTS_SCANS}'))"""
     kept = [name for name in names if name]
     return Staged(source, kind, kept, width=len(header), rejects=REJECTS_TABLE)
+
+
+def forget_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty the reader's lists of rejected records before a read: it appends to what earlier reads
+    (another file, or a first look at this one) left there."""
+    for rejects in (REJECTS_TABLE, REJECTS_SCANS):
+        con.execute(f"DROP TABLE IF EXISTS {rejects}")
 
 
 def read_header(export: Export, encoding: str) -> tuple[str, list[str]]:

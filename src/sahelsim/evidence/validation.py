@@ -8,13 +8,12 @@ the reason that go into the quarantine table.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from sahelsim.evidence import dates
 from sahelsim.evidence.readers import Staged
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
-
-# Date formats seen in ACLED exports over the years: 2022-09-23, 21 March 2020, 9-May-20.
-DATE_FORMATS = ["%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d-%b-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]
 
 # ACLED's inter labels (the API without inter_num=1, newer exports) onto its numeric codes.
 INTER_PATTERNS = [
@@ -63,12 +62,6 @@ def _bad_value(staged: Staged, name: str, wrong: str) -> str:
     return f"{wrong} AND {_raw(staged, name)} IS NOT NULL"
 
 
-def _date(text: str) -> str:
-    formats = ", ".join(f"'{fmt}'" for fmt in DATE_FORMATS[1:])
-    # ISO dates, by far the most common, take DuckDB's fast cast; the others go through strptime.
-    return f"coalesce(try_cast({text} AS DATE), try_strptime({text}, [{formats}])::DATE)"
-
-
 def _inter(code: str, label: str) -> str:
     """An inter code from its number (`code`, cast input) or else its label (`label`, trimmed text)."""
     labels = " ".join(f"WHEN lower({label}) LIKE '{prefix}%' THEN {number}"
@@ -86,16 +79,17 @@ def _precision(text: str) -> str:
     return f"CASE WHEN try_cast({text} AS TINYINT) BETWEEN 1 AND 3 THEN try_cast({text} AS TINYINT) END"
 
 
-def acled_parsers(staged: Staged) -> dict[str, str]:
-    """Parse expressions for every canonical ACLED column, from an ACLED export or API page."""
+def acled_parsers(staged: Staged, date_order: str | None = None) -> dict[str, str]:
+    """Parse expressions for every canonical ACLED column, from an ACLED export or API page;
+    numeric dates read in `date_order` (None: not read yet, see `dates.decide_order`)."""
     raw = {name: _raw(staged, name) for name in ACLED_COLUMNS}
     cast = {name: _cast_input(staged, name) for name in ACLED_COLUMNS}
     # text columns as they are; every typed one is replaced below, parsed from its cast input
     parsed = {name: raw[name] for name in ACLED_COLUMNS}
     event_type = raw["event_type"]
     parsed.update({
-        "event_date": _date(cast["event_date"]),
-        "year": f"year({_date(cast['event_date'])})",
+        "event_date": dates.date_sql(cast["event_date"], date_order),
+        "year": f"year({dates.date_sql(cast['event_date'], date_order)})",
         "time_precision": _precision(cast["time_precision"]),
         "geo_precision": _precision(cast["geo_precision"]),
         "event_type": f"CASE WHEN {event_type} = 'Remote violence' "
@@ -125,11 +119,12 @@ def _whole(text: str) -> str:
             f"THEN try_cast({text} AS INTEGER) END")
 
 
-def acled_checks(staged: Staged) -> list[Check]:
+def acled_checks(staged: Staged, date_order: str | None = None) -> list[Check]:
     """What makes an ACLED record unusable, in the order it is reported."""
     checks = [
         Check("event_id_cnty", "p.event_id_cnty IS NULL", "'missing event id'"),
-        *_common_checks(staged, date="event_date", deaths="fatalities"),
+        *_date_checks(staged, "event_date", "acled", date_order),
+        *_common_checks(staged, deaths="fatalities"),
         Check("timestamp", _bad_value(staged, "timestamp", "p.timestamp IS NULL"),
               f"format('timestamp {{}} is not a unix time', {_raw(staged, 'timestamp')})"),
     ]
@@ -149,7 +144,7 @@ def ucdp_parsers(staged: Staged) -> dict[str, str]:
     violence = get("type_of_violence", "NULL")
     side_a, side_b = get("side_a", "NULL"), get("side_b", "NULL")
     parsed = {name: "NULL" for name in ACLED_COLUMNS}
-    date = f"try_cast({get('date_start', 'NULL')} AS TIMESTAMP)::DATE"
+    date = dates.date_sql(get("date_start", "NULL"), None)
     parsed.update({
         "event_id_cnty": f"'UCDP-' || {get('id', 'NULL')}",
         "event_date": date,
@@ -191,7 +186,8 @@ def ucdp_checks(staged: Staged) -> list[Check]:
     low, high = _raw(staged, "low"), _raw(staged, "high")
     return [
         Check("id", f"{_raw(staged, 'id')} IS NULL", "'missing event id'"),
-        *_common_checks(staged, date="date_start", deaths="best"),
+        *_date_checks(staged, "date_start", "ucdp", None),
+        *_common_checks(staged, deaths="best"),
         Check("low",
               _bad_value(staged, "low", "NOT coalesce(p.deaths_low BETWEEN 0 AND p.fatalities, false)"),
               f"format('low estimate {{}} is not a whole number between 0 and the best estimate', {low})"),
@@ -200,12 +196,43 @@ def ucdp_checks(staged: Staged) -> list[Check]:
     ]
 
 
-def _common_checks(staged: Staged, *, date: str, deaths: str) -> list[Check]:
-    raw_date, raw_lat = _raw(staged, date), _raw(staged, "latitude")
+def _date_checks(staged: Staged, field: str, dataset: str, order: str | None) -> list[Check]:
+    """A date that is missing, unreadable, or cannot be true: before its dataset began, after the day
+    of ingest, or in another year than the record's own `year` (where the file has one).
+
+    With no `order` an ACLED numeric date is left undecided (`dates.UNDECIDED`) for ingest to decide;
+    with one, a numeric date that does not read in it says so.
+    """
+    raw = _raw(staged, field)
+    name, start = dates.DATASET_START[dataset]
+    today = dt.date.today()
+    unreadable = f"format('unreadable date {{}}', {raw})"
+    if order:
+        unreadable += (f" || CASE WHEN {dates.numeric_sql(raw)} "
+                       f"THEN ' (numeric dates read {dates.ORDER_WORDS[order]})' ELSE '' END")
+    checks = [Check(field, f"p.event_date IS NULL AND {raw} IS NULL", "'missing date'")]
+    if dataset == "acled" and not order:
+        checks.append(Check(field, f"p.event_date IS NULL AND {dates.numeric_sql(raw)}",
+                            f"'{dates.UNDECIDED}' || {raw}"))
+    checks += [
+        Check(field, "p.event_date IS NULL", unreadable),
+        Check(field, f"p.event_date < DATE '{start}'",
+              f"format('date {{}} is before {name} began ({start})', event_date)"),
+        Check(field, f"p.event_date > DATE '{today}'",
+              f"format('date {{}} is after the day of ingest ({today})', event_date)"),
+    ]
+    if "year" in staged.columns:
+        year = _raw(staged, "year")
+        checks.append(Check(field, _bad_value(
+            staged, "year", f"p.year IS DISTINCT FROM try_cast({_cast_input(staged, 'year')} AS INTEGER)"),
+            f"format('date {{}} disagrees with year {{}}', event_date, {year})"))
+    return checks
+
+
+def _common_checks(staged: Staged, *, deaths: str) -> list[Check]:
+    raw_lat = _raw(staged, "latitude")
     raw_lon, raw_deaths = _raw(staged, "longitude"), _raw(staged, deaths)
     return [
-        Check(date, f"p.event_date IS NULL AND {raw_date} IS NULL", "'missing date'"),
-        Check(date, "p.event_date IS NULL", f"format('unreadable date {{}}', {raw_date})"),
         Check("latitude",
               _bad_value(staged, "latitude", "NOT coalesce(p.latitude BETWEEN -90 AND 90, false)"),
               f"format('latitude {{}} is not a number between -90 and 90', {raw_lat})"),
@@ -217,15 +244,18 @@ def _common_checks(staged: Staged, *, date: str, deaths: str) -> list[Check]:
     ]
 
 
-def validated_sql(staged: Staged) -> str:
+def validated_sql(staged: Staged, date_order: str | None = None) -> str:
     """A query over the staging table giving typed canonical columns plus `_field`, `_reason`, `_raw`.
+
+    `date_order` is the order of the file's numeric dates ("dayfirst" or "monthfirst"), None while
+    it is not known.
 
     `_reason` is NULL for a good record; a rejected one keeps its fields as JSON in `_raw`. Rows come
     out in the staging order and nothing here reorders them, so the table they are written to keeps
     file order in its `rowid`.
     """
-    parsers = ucdp_parsers(staged) if staged.kind == "ucdp" else acled_parsers(staged)
-    checks = ucdp_checks(staged) if staged.kind == "ucdp" else acled_checks(staged)
+    parsers = ucdp_parsers(staged) if staged.kind == "ucdp" else acled_parsers(staged, date_order)
+    checks = ucdp_checks(staged) if staged.kind == "ucdp" else acled_checks(staged, date_order)
     typed = ", ".join(f"CAST({expr} AS {EVENT_COLUMNS[name]}) AS {name}" for name, expr in parsers.items())
     # The checks run once per record, giving the number of the first that fails; field and reason
     # are looked up from it, the reason's text built only for the records that fail.
