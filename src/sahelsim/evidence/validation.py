@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sahelsim.evidence.event_types import Translation, translations
+from sahelsim.evidence.monadic import is_monadic
 from sahelsim.evidence.readers import Staged
-from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
+from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS, TEXT_COLUMNS
 
 # Date formats seen in ACLED exports over the years: 2022-09-23, 21 March 2020, 9-May-20.
 DATE_FORMATS = ["%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d-%b-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]
@@ -43,6 +45,12 @@ def _raw(staged: Staged, name: str) -> str:
         return "NULL"
     text = f"r.{name}"
     return f"nullif(CASE WHEN {text} LIKE ' %' OR {text} LIKE '% ' THEN trim({text}) ELSE {text} END, '')"
+
+
+def _text(staged: Staged, name: str) -> str:
+    """A text column as `_raw` gives it, and a lone `0` blank too: exports write it as a placeholder
+    for a missing actor, place or source, and no actor, place or note is called "0"."""
+    return f"nullif({_raw(staged, name)}, '0')"
 
 
 def _cast_input(staged: Staged, name: str) -> str:
@@ -87,36 +95,91 @@ def _precision(text: str) -> str:
 
 
 def acled_parsers(staged: Staged) -> dict[str, str]:
-    """Parse expressions for every canonical ACLED column, from an ACLED export or API page."""
+    """Parse expressions for every canonical ACLED column, from an ACLED export or API page.
+
+    A monadic file's interaction code is taken as written (NULL if none): the other actor, from the
+    event's other row, is only known once the rows are folded (`monadic.py`), which completes it.
+    """
     raw = {name: _raw(staged, name) for name in ACLED_COLUMNS}
     cast = {name: _cast_input(staged, name) for name in ACLED_COLUMNS}
     # text columns as they are; every typed one is replaced below, parsed from its cast input
-    parsed = {name: raw[name] for name in ACLED_COLUMNS}
-    event_type = raw["event_type"]
+    parsed = {name: _text(staged, name) if name in TEXT_COLUMNS else raw[name] for name in ACLED_COLUMNS}
+    inter1, inter2 = _inter(cast["inter1"], raw["inter1"]), _inter(cast["inter2"], raw["inter2"])
+    interaction = f"try_cast({cast['interaction']} AS SMALLINT)"
     parsed.update({
         "event_date": _date(cast["event_date"]),
         "year": f"year({_date(cast['event_date'])})",
         "time_precision": _precision(cast["time_precision"]),
         "geo_precision": _precision(cast["geo_precision"]),
-        "event_type": f"CASE WHEN {event_type} = 'Remote violence' "
-                      f"THEN 'Explosions/Remote violence' ELSE {event_type} END",
-        "inter1": _inter(cast["inter1"], raw["inter1"]),
-        "inter2": _inter(cast["inter2"], raw["inter2"]),
+        "inter1": inter1,
+        "inter2": inter2,
+        "interaction": interaction if is_monadic(staged.columns)
+                       else f"coalesce({interaction}, {interaction_sql(inter1, inter2)})",
         "iso": f"try_cast({cast['iso']} AS SMALLINT)",
         "latitude": f"try_cast({cast['latitude']} AS DOUBLE)",
         "longitude": f"try_cast({cast['longitude']} AS DOUBLE)",
         "fatalities": _whole(cast["fatalities"]),
         "timestamp": _timestamp(cast["timestamp"]),
     })
-    inter1, inter2 = parsed["inter1"], parsed["inter2"]
-    parsed["interaction"] = (
-        f"coalesce(try_cast({cast['interaction']} AS SMALLINT), "
-        f"(least({inter1}, coalesce(nullif({inter2}, 0), {inter1})) * 10 "
-        f"+ CASE WHEN coalesce({inter2}, 0) = 0 THEN 0 ELSE greatest({inter1}, {inter2}) END)::SMALLINT)")
-    parsed["dataset"] = (f"CASE WHEN {raw['source']} ILIKE 'synthetic%' THEN 'synthetic' "
-                         f"WHEN {raw['tags']} ILIKE '%sahelsim-curated%' THEN 'curated' ELSE 'acled' END")
+    actor_types = [inter1, inter2, f"{interaction} // 10", f"{interaction} % 10"]
+    parsed.update(translated_sql(parsed["event_type"], parsed["sub_event_type"], actor_types))
+    parsed["dataset"] = dataset_sql(parsed["source"], parsed["tags"])
     parsed["deaths_low"] = parsed["deaths_high"] = parsed["fatalities"]
     return parsed
+
+
+def interaction_sql(inter1: str, inter2: str) -> str:
+    """ACLED's interaction code from the two inter codes: the lower first (12, never 21), a lone
+    actor's code followed by 0 (20: a rebel group acting alone)."""
+    return (f"(least({inter1}, coalesce(nullif({inter2}, 0), {inter1})) * 10 "
+            f"+ CASE WHEN coalesce({inter2}, 0) = 0 THEN 0 ELSE greatest({inter1}, {inter2}) END)::SMALLINT")
+
+
+def dataset_sql(source: str, tags: str) -> str:
+    """Which dataset a record belongs to, from its source and tags."""
+    return (f"CASE WHEN {source} ILIKE 'synthetic%' THEN 'synthetic' "
+            f"WHEN {tags} ILIKE '%sahelsim-curated%' THEN 'curated' ELSE 'acled' END")
+
+
+def translated_sql(event_type: str, sub_event_type: str, actor_types: list[str]) -> dict[str, str]:
+    """Today's `event_type` and `sub_event_type` for a record of any vintage, and its own types in
+    the two `*_original` columns where they were translated (`event_types.py` has the rules).
+
+    `event_type` and `sub_event_type` are SQL for the file's text, `actor_types` SQL for the inter
+    codes of the event's actors. Each CASE is guarded by a test on the old names, so a record of
+    today's types pays a few comparisons. The test is written as ORs: DuckDB turns a long IN list
+    into a join, and a join would lose the file order the validated table keeps.
+    """
+    rules = translations()
+    matches = [(_translates(rule, event_type, sub_event_type, actor_types), rule) for rule in rules]
+    old = _any_equal(event_type, sorted({_quote(rule.old_event_type) for rule in rules}))
+    new_type = " ".join(f"WHEN {match} THEN {_quote(rule.event_type)}" for match, rule in matches)
+    new_sub = " ".join(
+        f"WHEN {match} THEN {_quote(rule.sub_event_type) if rule.sub_event_type else sub_event_type}"
+        for match, rule in matches)
+    translated = f"{old} AND ({' OR '.join(f'({match})' for match, _ in matches)})"
+    return {
+        "event_type": f"CASE WHEN {old} THEN CASE {new_type} ELSE {event_type} END ELSE {event_type} END",
+        "sub_event_type": f"CASE WHEN {old} THEN CASE {new_sub} ELSE {sub_event_type} END "
+                          f"ELSE {sub_event_type} END",
+        "event_type_original": f"CASE WHEN {translated} THEN {event_type} END",
+        "sub_event_type_original": f"CASE WHEN {translated} THEN {sub_event_type} END",
+    }
+
+
+def _translates(rule: Translation, event_type: str, sub_event_type: str, actor_types: list[str]) -> str:
+    """SQL: the record falls under `rule`."""
+    conditions = [f"{event_type} = {_quote(rule.old_event_type)}"]
+    if not rule.any_sub_event_type:
+        conditions.append(f"{sub_event_type} IS NULL")
+    if rule.actor_type is not None:
+        conditions.append(_any_equal(str(rule.actor_type), actor_types))
+    return " AND ".join(conditions)
+
+
+def _any_equal(value: str, options: list[str]) -> str:
+    """SQL: `value` equals one of `options`; written as ORs, see `translated_sql`."""
+    return "(" + " OR ".join(f"{value} = {option}" for option in options) + ")"
 
 
 def _whole(text: str) -> str:
@@ -180,6 +243,7 @@ def ucdp_parsers(staged: Staged) -> dict[str, str]:
     })
     parsed["interaction"] = f"(least({parsed['inter1']}, {parsed['inter2']}) * 10 + " \
                             f"greatest({parsed['inter1']}, {parsed['inter2']}))::SMALLINT"
+    parsed["event_type_original"] = parsed["sub_event_type_original"] = "NULL"
     parsed["dataset"] = "'ucdp'"
     parsed["deaths_low"] = _whole(get("low", "NULL"))
     parsed["deaths_high"] = _whole(get("high", "NULL"))
