@@ -37,7 +37,8 @@ from sahelsim.evidence.readers import Staged, check_file, stage
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
-from sahelsim.evidence.validation import dataset_sql, interaction_sql, validated_sql
+from sahelsim.evidence.validation import (dataset_sql, interaction_sql, translate_event_types,
+                                          validated_sql)
 
 Progress = Callable[[str, int, int, str], None]  # (file, index, count, stage)
 Stage = Callable[[str], None]
@@ -117,6 +118,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
         con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged)}")
     except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
         raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
+    translate_event_types(con, "validated")
     con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
     unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
     numbering = _record_numbers(con, staged, unreadable)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
+
 from sahelsim.evidence.event_types import Translation, translations
 from sahelsim.evidence.monadic import is_monadic
 from sahelsim.evidence.readers import Staged
@@ -121,8 +123,7 @@ def acled_parsers(staged: Staged) -> dict[str, str]:
         "fatalities": _whole(cast["fatalities"]),
         "timestamp": _timestamp(cast["timestamp"]),
     })
-    actor_types = [inter1, inter2, f"{interaction} // 10", f"{interaction} % 10"]
-    parsed.update(translated_sql(parsed["event_type"], parsed["sub_event_type"], actor_types))
+    parsed["event_type_original"] = parsed["sub_event_type_original"] = "NULL"  # translate_event_types
     parsed["dataset"] = dataset_sql(parsed["source"], parsed["tags"])
     parsed["deaths_low"] = parsed["deaths_high"] = parsed["fatalities"]
     return parsed
@@ -141,45 +142,37 @@ def dataset_sql(source: str, tags: str) -> str:
             f"WHEN {tags} ILIKE '%sahelsim-curated%' THEN 'curated' ELSE 'acled' END")
 
 
-def translated_sql(event_type: str, sub_event_type: str, actor_types: list[str]) -> dict[str, str]:
-    """Today's `event_type` and `sub_event_type` for a record of any vintage, and its own types in
-    the two `*_original` columns where they were translated (`event_types.py` has the rules).
+def translate_event_types(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give the records of pre-2019 types in `table` today's `event_type` and `sub_event_type`,
+    their own in the two `*_original` columns (`event_types.py` has the rules).
 
-    `event_type` and `sub_event_type` are SQL for the file's text, `actor_types` SQL for the inter
-    codes of the event's actors. Each CASE is guarded by a test on the old names, so a record of
-    today's types pays a few comparisons. The test is written as ORs: DuckDB turns a long IN list
-    into a join, and a join would lose the file order the validated table keeps.
+    An UPDATE of the validated table rather than part of its query: today's records, nearly all of
+    any export, then pay one filter on the type instead of every rule, and the rows keep their place.
+    The actors' types come from inter1, inter2 and the digits of the interaction code.
     """
     rules = translations()
-    matches = [(_translates(rule, event_type, sub_event_type, actor_types), rule) for rule in rules]
-    old = _any_equal(event_type, sorted({_quote(rule.old_event_type) for rule in rules}))
+    actor_types = ["inter1", "inter2", "interaction // 10", "interaction % 10"]
+    matches = [(_translates(rule, actor_types), rule) for rule in rules]
     new_type = " ".join(f"WHEN {match} THEN {_quote(rule.event_type)}" for match, rule in matches)
     new_sub = " ".join(
-        f"WHEN {match} THEN {_quote(rule.sub_event_type) if rule.sub_event_type else sub_event_type}"
+        f"WHEN {match} THEN {_quote(rule.sub_event_type) if rule.sub_event_type else 'sub_event_type'}"
         for match, rule in matches)
-    translated = f"{old} AND ({' OR '.join(f'({match})' for match, _ in matches)})"
-    return {
-        "event_type": f"CASE WHEN {old} THEN CASE {new_type} ELSE {event_type} END ELSE {event_type} END",
-        "sub_event_type": f"CASE WHEN {old} THEN CASE {new_sub} ELSE {sub_event_type} END "
-                          f"ELSE {sub_event_type} END",
-        "event_type_original": f"CASE WHEN {translated} THEN {event_type} END",
-        "sub_event_type_original": f"CASE WHEN {translated} THEN {sub_event_type} END",
-    }
+    translated = " OR ".join(f"({match})" for match, _ in matches)
+    old = ", ".join(sorted({_quote(rule.old_event_type) for rule in rules}))
+    con.execute(f"""UPDATE {table} SET event_type = CASE {new_type} END,
+                           sub_event_type = CASE {new_sub} END,
+                           event_type_original = event_type, sub_event_type_original = sub_event_type
+                    WHERE event_type IN ({old}) AND ({translated})""")
 
 
-def _translates(rule: Translation, event_type: str, sub_event_type: str, actor_types: list[str]) -> str:
+def _translates(rule: Translation, actor_types: list[str]) -> str:
     """SQL: the record falls under `rule`."""
-    conditions = [f"{event_type} = {_quote(rule.old_event_type)}"]
+    conditions = [f"event_type = {_quote(rule.old_event_type)}"]
     if not rule.any_sub_event_type:
-        conditions.append(f"{sub_event_type} IS NULL")
+        conditions.append("sub_event_type IS NULL")
     if rule.actor_type is not None:
-        conditions.append(_any_equal(str(rule.actor_type), actor_types))
+        conditions.append(f"{rule.actor_type} IN ({', '.join(actor_types)})")
     return " AND ".join(conditions)
-
-
-def _any_equal(value: str, options: list[str]) -> str:
-    """SQL: `value` equals one of `options`; written as ORs, see `translated_sql`."""
-    return "(" + " OR ".join(f"{value} = {option}" for option in options) + ")"
 
 
 def _whole(text: str) -> str:
