@@ -50,8 +50,8 @@ _VALIDATED_COLUMNS = [name for name in EVENT_COLUMNS
                       if name not in {"actor1_key", "actor2_key", "drone", "drone_role",
                                       "drone_operator", "drone_platform", "source_file",
                                       "source_row", "ingest_run"}]
-# Validated columns computed from the file's other columns, never missing from it as such.
-_COMPUTED = {"year", "interaction", "dataset"}
+# ACLED columns computed from the file's other columns where it lacks them, never kept from the store.
+_COMPUTED = {"year", "interaction"}
 # Validated columns that follow an ACLED column: kept from the store with it.
 _FOLLOWING = {"event_type_original": "event_type", "sub_event_type_original": "event_type",
               "deaths_low": "fatalities", "deaths_high": "fatalities"}
@@ -129,18 +129,23 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
     layout = _layout(con, staged)
     _classify(con, layout.events, replace)
     counts = dict(con.execute("SELECT action, count(*) FROM actions GROUP BY action").fetchall())
-    summary.read += unreadable + invalid + layout.folded + sum(counts.values())
-    summary.rejected += unreadable + invalid
-    summary.folded += layout.folded
-    summary.inserted += counts.get("inserted", 0)
-    summary.updated += counts.get("updated", 0)
-    summary.unchanged += counts.get("unchanged", 0)
+    _account(summary, counts, rejected=unreadable + invalid, folded=layout.folded)
     if "timestamp" not in staged.columns:
         summary.no_timestamp.append(str(path))
     report(STORING)
     # only inserts means every id is new and appears once: a repeat would be updated or unchanged
     _store_winners(con, path, summary.ingest_run, numbering, layout, registry,
                    only_new=set(counts) <= {"inserted"})
+
+
+def _account(summary: IngestSummary, counts: dict[str, int], rejected: int, folded: int) -> None:
+    """Add one file's records to the summary, each under exactly one heading."""
+    summary.read += rejected + folded + sum(counts.values())
+    summary.rejected += rejected
+    summary.folded += folded
+    summary.inserted += counts.get("inserted", 0)
+    summary.updated += counts.get("updated", 0)
+    summary.unchanged += counts.get("unchanged", 0)
 
 
 @dataclass(frozen=True)
