@@ -307,10 +307,13 @@ def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numberi
                        (SELECT event_id_cnty FROM actions WHERE action = 'updated')""")
     _map_actors(con, registry, incoming)
     # The full tagging rules run only on stored records whose notes name a drone at all (a few
-    # percent of an export); every other record is simply not a drone event.
+    # percent of an export); every other record is simply not a drone event. Those records are
+    # copied out first: over a monadic file's joins DuckDB would run the rules on one thread.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE tags AS
-        SELECT _pos, {drone_tag_sql()} FROM {incoming} WHERE {drone_candidate_sql()}""")
+        f"""CREATE OR REPLACE TEMP TABLE drone_candidates AS
+        SELECT _pos, notes, event_type, sub_event_type, actor1, actor2, inter1, inter2
+        FROM {incoming} WHERE {drone_candidate_sql()}""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tags AS SELECT _pos, {drone_tag_sql()} FROM drone_candidates")
     canonical = ", ".join(f'i."{name}"' for name in _VALIDATED_COLUMNS)
     con.execute(
         f"""INSERT INTO events ({columns})
