@@ -52,7 +52,8 @@ VerboseOption = typer.Option(False, "--verbose", "-v", help="Log each file as it
 
 
 def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool,
-                verbose: bool = False, date_order: str | None = None) -> IngestSummary:
+                verbose: bool = False, date_order: str | None = None,
+                replace: bool = False) -> IngestSummary:
     """Ingest with a live line per file on a terminal, since a million-row file takes seconds."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, disable=quiet or not console.is_terminal) as progress:
@@ -65,20 +66,30 @@ def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quie
                 progress.console.print(f"ingesting file {index}/{count}: {file}", highlight=False,
                                        soft_wrap=True)
 
-        summary = ingest(paths, db, deletions=deletions, progress=advance, date_order=date_order)
+        summary = ingest(paths, db, deletions=deletions, replace=replace, progress=advance,
+                         date_order=date_order)
         progress.update(task, completed=len(paths), description="done")
     return summary
 
 
+SUMMARY_COUNTS = ("read", "inserted", "updated", "unchanged", "rejected", "folded", "deleted")
+
+
 def _show_summary(summary: IngestSummary) -> None:
     table = Table(title=f"ingest {summary.ingest_run}")
-    for name in ("read", "inserted", "updated", "unchanged", "rejected", "deleted"):
+    for name in SUMMARY_COUNTS:
         table.add_column(name, justify="right")
-    table.add_row(*(f"{getattr(summary, name):,}" for name in
-                    ("read", "inserted", "updated", "unchanged", "rejected", "deleted")))
+    table.add_row(*(f"{getattr(summary, name):,}" for name in SUMMARY_COUNTS))
     console.print(table)
     if summary.rejected:
         console.print(f"{summary.rejected:,} rejected records: see `sahelsim quarantine list`")
+    if summary.folded:
+        console.print(f"{summary.folded:,} second-actor rows of monadic exports folded into their "
+                      "events")
+    for file in summary.no_timestamp:
+        console.print(f"{file}: no timestamp column, so newer and older records cannot be told apart; "
+                      "stored events were kept unless --replace was given", highlight=False,
+                      soft_wrap=True)
 
 
 @app.command("ingest")
@@ -86,6 +97,8 @@ def ingest_command(
     paths: list[Path] = typer.Argument(None, help="ACLED exports (CSV, XLSX; also inside .zip or .gz), ACLED API JSON, UCDP GED CSV."),
     db: Optional[Path] = DbOption,
     deletions: Optional[Path] = typer.Option(None, "--deletions", help="ACLED deletion list (CSV)."),
+    replace: bool = typer.Option(False, "--replace", help="The files' records replace stored events "
+                                 "whatever their timestamps (for files without a timestamp column)."),
     verbose: bool = VerboseOption,
     dayfirst: bool = typer.Option(False, "--dayfirst", help="Numeric dates such as 05/09/2020 are "
                                   "day first (5 September); by default each file's records decide."),
@@ -99,7 +112,7 @@ def ingest_command(
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
     order = DAYFIRST if dayfirst else MONTHFIRST if monthfirst else None
     summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json, verbose=verbose,
-                          date_order=order)
+                          date_order=order, replace=replace)
     emit(summary.as_dict(), as_json, lambda: _show_summary(summary))
 
 

@@ -1,9 +1,20 @@
 """Ingest: files into the store in one transaction, every record accounted for.
 
 A record read is exactly one of: inserted (new id), updated (known id, newer `timestamp`), unchanged
-(known id, same or older `timestamp`) or rejected (quarantined with file, row, field and reason).
+(known id, same or older `timestamp`), rejected (quarantined with file, row, field and reason) or
+folded (the second actor's row of an event in a monadic export, merged into the first: see
+`monadic.py`). So read = inserted + updated + unchanged + rejected + folded.
 Records are judged in file order, so a file that repeats an id with newer timestamps counts one insert
 and then updates, just as if the rows had arrived in separate files.
+
+An update never blanks what the file does not say: a column the file lacks (an export from before
+`tags` existed, an API page without some field, a monadic file's actor2) keeps the stored value, and
+what sahelsim derives (actor keys, drone tags, dataset) is computed from the merged event.
+
+A file without a `timestamp` column cannot tell a newer record from an older one: its records of
+stored events count as unchanged and the file is listed in `no_timestamp`. With `replace`, every
+record of a stored event replaces it (updated) whatever the timestamps; the last record of an id in
+a file wins.
 """
 
 from __future__ import annotations
@@ -22,27 +33,38 @@ import duckdb
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.dates import check_order, decide_order, leading_order, undecided_records
+from sahelsim.evidence.monadic import ACTOR_PLACES, EVENT_ROWS, PARTNER_JOIN, actor_sql, fold, is_monadic
 from sahelsim.evidence.readers import Staged, check_file, forget_rejects, staging
-from sahelsim.evidence.schema import EVENT_COLUMNS
+from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
 from sahelsim.evidence.store import connect, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
-from sahelsim.evidence.validation import validated_sql
+from sahelsim.evidence.validation import (dataset_sql, interaction_sql, translate_event_types,
+                                          validated_sql)
 
 Progress = Callable[[str, int, int, str], None]  # (file, index, count, stage)
 Stage = Callable[[str], None]
 # What a file goes through, in order; a million-row file spends seconds in each.
 READING, STORING = "reading and checking records", "tagging drones and storing"
 
-# Columns the validated table carries (canonical ACLED + dataset + UCDP deaths range).
-_VALIDATED_COLUMNS = {name for name in EVENT_COLUMNS
+# Columns the validated table carries (canonical ACLED, dataset, UCDP deaths range, original types).
+_VALIDATED_COLUMNS = [name for name in EVENT_COLUMNS
                       if name not in {"actor1_key", "actor2_key", "drone", "drone_role",
                                       "drone_operator", "drone_platform", "source_file",
-                                      "source_row", "ingest_run"}}
+                                      "source_row", "ingest_run"}]
+# ACLED columns computed from the file's other columns where it lacks them, never kept from the store.
+_COMPUTED = {"year", "interaction"}
+# Validated columns that follow an ACLED column: kept from the store with it.
+_FOLLOWING = {"event_type_original": "event_type", "sub_event_type_original": "event_type",
+              "deaths_low": "fatalities", "deaths_high": "fatalities"}
 
 
 @dataclass
 class IngestSummary:
-    """What one ingest did; `read == inserted + updated + unchanged + rejected` always holds."""
+    """What one ingest did; `read == inserted + updated + unchanged + rejected + folded` always holds.
+
+    `no_timestamp` lists the files without a timestamp column, whose records of stored events were
+    kept as unchanged unless the ingest was told to `replace` them.
+    """
 
     ingest_run: str
     files: list[str] = field(default_factory=list)
@@ -51,20 +73,25 @@ class IngestSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    folded: int = 0
     deleted: int = 0
+    no_timestamp: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | None = None,
-           progress: Progress | None = None, date_order: str | None = None) -> IngestSummary:
+           replace: bool = False, progress: Progress | None = None,
+           date_order: str | None = None) -> IngestSummary:
     """Read every file and the deletion list into the store, all in one transaction.
 
     Files are recorded by their absolute path: `f.csv` and `./f.csv` are one file, whose rejects a
-    new read replaces, and two `f.csv` in different folders are two. `date_order` ("dayfirst" or
-    "monthfirst") says how numeric dates such as 05/09/2020 read; by default each file's own records
-    decide, and a file they leave undecided is refused (see `dates.decide_order`).
+    new read replaces, and two `f.csv` in different folders are two. With `replace`, the files'
+    records replace the stored events whatever their timestamps (for files without any).
+    `date_order` ("dayfirst" or "monthfirst") says how numeric dates such as 05/09/2020 read; by
+    default each file's own records decide, and a file they leave undecided is refused (see
+    `dates.decide_order`).
     """
     check_order(date_order)
     paths = [Path(os.path.abspath(path)) for path in paths]
@@ -77,7 +104,7 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
             for index, path in enumerate(paths, start=1):
                 report = functools.partial(progress, str(path), index, len(paths)) if progress \
                     else _unreported
-                _ingest_file(con, path, summary, registry, report, date_order)
+                _ingest_file(con, path, summary, registry, report, replace, date_order)
             summary.deleted = _apply_deletions(con, deleted_ids)
             _record_run(con, summary)
     finally:
@@ -90,7 +117,8 @@ def _unreported(stage: str) -> None:
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
-                 registry: ActorRegistry, report: Stage, date_order: str | None) -> None:
+                 registry: ActorRegistry, report: Stage, replace: bool,
+                 date_order: str | None) -> None:
     report(READING)
     with staging(con, path, "staged") as staged:  # the staged file is read in here, and only here
         order = _validate(con, path, staged, date_order)
@@ -106,17 +134,61 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSumm
         f"""INSERT INTO quarantine SELECT ?, ?, {numbering.expression}, _field, _reason, _raw
            FROM validated v {numbering.join} WHERE _reason IS NOT NULL""",
         [summary.ingest_run, str(path)]).fetchone()[0]
-    _map_actors(con, registry)
-    _classify(con)
+    layout = _layout(con, staged)
+    _classify(con, layout.events, replace)
     counts = dict(con.execute("SELECT action, count(*) FROM actions GROUP BY action").fetchall())
-    summary.read += unreadable + invalid + sum(counts.values())
-    summary.rejected += unreadable + invalid
+    _account(summary, counts, rejected=unreadable + invalid, folded=layout.folded)
+    if "timestamp" not in staged.columns:
+        summary.no_timestamp.append(str(path))
+    report(STORING)
+    # only inserts means every id is new and appears once: a repeat would be updated or unchanged
+    _store_winners(con, path, summary.ingest_run, numbering, layout, registry,
+                   only_new=set(counts) <= {"inserted"})
+
+
+def _account(summary: IngestSummary, counts: dict[str, int], rejected: int, folded: int) -> None:
+    """Add one file's records to the summary, each under exactly one heading."""
+    summary.read += rejected + folded + sum(counts.values())
+    summary.rejected += rejected
+    summary.folded += folded
     summary.inserted += counts.get("inserted", 0)
     summary.updated += counts.get("updated", 0)
     summary.unchanged += counts.get("unchanged", 0)
-    # only inserts means every id is new and appears once: a repeat would be updated or unchanged
-    report(STORING)
-    _store_winners(con, path, summary.ingest_run, numbering, only_new=set(counts) <= {"inserted"})
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a file's validated records (`v`) become events: which records stand for one, what to
+    join, and which of the event's columns the file lacks (kept from the store on update)."""
+
+    events: str
+    join: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # SQL overriding `v.<column>`
+    stored_columns: dict[str, str] = field(default_factory=dict)  # the same where an event is stored
+    absent: tuple[str, ...] = ()
+    folded: int = 0
+
+
+def _layout(con: duckdb.DuckDBPyConnection, staged: Staged) -> Layout:
+    """Fold a monadic file's rows (`monadic.py`); list the columns an ACLED file lacks."""
+    if staged.kind != "acled":
+        return Layout("v._reason IS NULL")
+    monadic = is_monadic(staged.columns)
+    folded_places = {name for places in ACTOR_PLACES for name in places} if monadic else set()
+    missing = {name for name in ACLED_COLUMNS
+               if name not in staged.columns and name not in _COMPUTED | folded_places}
+    absent = tuple(name for name in _VALIDATED_COLUMNS
+                   if name in missing or _FOLLOWING.get(name) in missing)
+    if not monadic:
+        return Layout("v._reason IS NULL", absent=absent)
+    return Layout(EVENT_ROWS, PARTNER_JOIN, _with_interaction(actor_sql(stored=False)),
+                  _with_interaction(actor_sql(stored=True)), absent, fold(con))
+
+
+def _with_interaction(actors: dict[str, str]) -> dict[str, str]:
+    """A folded event's interaction: the file's code, else computed from both inter codes."""
+    return {**actors,
+            "interaction": f"coalesce(v.interaction, {interaction_sql(actors['inter1'], actors['inter2'])})"}
 
 
 def _validate(con: duckdb.DuckDBPyConnection, path: Path, staged: Staged,
@@ -131,6 +203,7 @@ def _validate(con: duckdb.DuckDBPyConnection, path: Path, staged: Staged,
         con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged, order)}")
     except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
         raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
+    translate_event_types(con, "validated")
     return order
 
 
@@ -192,28 +265,30 @@ def _record_numbers(con: duckdb.DuckDBPyConnection, staged: Staged, unreadable: 
                      f"ASOF LEFT JOIN record_shifts s ON {place} >= s.accepted_before")
 
 
-def _map_actors(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> None:
+def _map_actors(con: duckdb.DuckDBPyConnection, registry: ActorRegistry, incoming: str) -> None:
     """Resolve each distinct actor string once in Python; the join does the millions of rows."""
     names = [row[0] for row in con.execute(
-        "SELECT DISTINCT name FROM (SELECT actor1 AS name FROM validated UNION "
-        "SELECT actor2 FROM validated) WHERE name IS NOT NULL").fetchall()]
+        f"SELECT DISTINCT name FROM (SELECT actor1 AS name FROM {incoming} UNION "
+        f"SELECT actor2 FROM {incoming}) WHERE name IS NOT NULL").fetchall()]
     con.execute("CREATE OR REPLACE TEMP TABLE actor_map (name VARCHAR, key VARCHAR)")
     resolved = [(name, registry.resolve(name)) for name in names]
     if resolved:
         con.executemany("INSERT INTO actor_map VALUES (?, ?)", resolved)
 
 
-def _classify(con: duckdb.DuckDBPyConnection) -> None:
-    """Label each good record inserted / updated / unchanged against the store and earlier rows.
+def _classify(con: duckdb.DuckDBPyConnection, events: str, replace: bool) -> None:
+    """Label each record that stands for an event (`events`, a condition on `v`) inserted / updated /
+    unchanged against the store and earlier rows; with `replace`, every known id is updated.
 
     Only ids, timestamps and places in the file (`rowid`, in file order) take part, so this stays
     small however wide the events are.
     """
+    newer = "true" if replace else "ts > greatest(coalesce(stored_ts, 0), coalesce(earlier_ts, 0))"
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE actions AS
+        f"""CREATE OR REPLACE TEMP TABLE actions AS
         WITH good AS (
             SELECT event_id_cnty, coalesce("timestamp", 0) AS ts, rowid AS _pos
-            FROM validated WHERE _reason IS NULL
+            FROM validated v WHERE {events}
         ), ordered AS (
             SELECT g.*, e.ts AS stored_ts,
                    max(g.ts) OVER earlier AS earlier_ts,
@@ -225,51 +300,79 @@ def _classify(con: duckdb.DuckDBPyConnection) -> None:
         )
         SELECT _pos, event_id_cnty,
                CASE WHEN stored_ts IS NULL AND earlier_rows = 0 THEN 'inserted'
-                    WHEN ts > greatest(coalesce(stored_ts, 0), coalesce(earlier_ts, 0)) THEN 'updated'
+                    WHEN {newer} THEN 'updated'
                     ELSE 'unchanged' END AS action
         FROM ordered""")
 
 
 def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numbering: Numbering,
-                   only_new: bool) -> None:
-    """Replace each changed id by its last inserted-or-updated record of this file.
+                   layout: Layout, registry: ActorRegistry, only_new: bool) -> None:
+    """Replace each changed id by its last inserted-or-updated record of this file, merged with the
+    stored event where the file lacks columns.
 
-    Actors are joined and drones tagged here, on the stored records only: a re-read of an
+    Actors are joined and drones tagged here, on the merged records only: a re-read of an
     unchanged export tags nothing.
     """
-    canonical = ", ".join(f'v."{name}"' for name in EVENT_COLUMNS if name in _VALIDATED_COLUMNS)
     columns = ", ".join(f'"{name}"' for name in EVENT_COLUMNS)
     # Which rows to store. When every good record is new (a first import: no id stored, none
-    # repeated) a filter says so; otherwise a join to `winners`. The filter matters for speed:
-    # after a join DuckDB runs the tagging rules on one thread, after a filter on all.
-    stored = "v._reason IS NULL" if only_new else _winners(con)
+    # repeated) a view over the file with a filter says so; otherwise a table of the changed ids'
+    # last records merged with what is stored, which must be read before those events are deleted.
+    # The filter matters for speed: after a join DuckDB runs the tagging rules on one thread, after
+    # a filter on all.
+    if only_new:
+        incoming = "incoming_new"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {incoming} AS "
+                    f"{_incoming_sql(layout, numbering, layout.events, stored=False)}")
+    else:
+        incoming = "incoming_changed"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {incoming} AS "
+                    f"{_incoming_sql(layout, numbering, _winners(con), stored=True)}")
+        con.execute("""DELETE FROM events WHERE event_id_cnty IN
+                       (SELECT event_id_cnty FROM actions WHERE action = 'updated')""")
+    _map_actors(con, registry, incoming)
     # The full tagging rules run only on stored records whose notes name a drone at all (a few
-    # percent of an export); every other record is simply not a drone event.
+    # percent of an export); every other record is simply not a drone event. Those records are
+    # copied out first: over a monadic file's joins DuckDB would run the rules on one thread.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE tags AS
-        SELECT v.rowid AS _pos, {drone_tag_sql()} FROM validated v
-        WHERE {stored} AND {drone_candidate_sql()}""")
+        f"""CREATE OR REPLACE TEMP TABLE drone_candidates AS
+        SELECT _pos, notes, event_type, sub_event_type, actor1, actor2, inter1, inter2
+        FROM {incoming} WHERE {drone_candidate_sql()}""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tags AS SELECT _pos, {drone_tag_sql()} FROM drone_candidates")
+    canonical = ", ".join(f'i."{name}"' for name in _VALIDATED_COLUMNS)
     con.execute(
         f"""INSERT INTO events ({columns})
         SELECT {columns} FROM (
             SELECT {canonical}, a1.key AS actor1_key, a2.key AS actor2_key,
                    coalesce(t.drone, false) AS drone, t.drone_role, t.drone_operator,
-                   t.drone_platform, ? AS source_file, {numbering.expression} AS source_row,
-                   ? AS ingest_run
-            FROM validated v
-            {numbering.join}
-            LEFT JOIN tags t ON t._pos = v.rowid
-            LEFT JOIN actor_map a1 ON v.actor1 = a1.name
-            LEFT JOIN actor_map a2 ON v.actor2 = a2.name
-            WHERE {stored})""",
+                   t.drone_platform, ? AS source_file, i._record AS source_row, ? AS ingest_run
+            FROM {incoming} i
+            LEFT JOIN tags t ON t._pos = i._pos
+            LEFT JOIN actor_map a1 ON i.actor1 = a1.name
+            LEFT JOIN actor_map a2 ON i.actor2 = a2.name)""",
         [str(path), run])
 
 
+def _incoming_sql(layout: Layout, numbering: Numbering, condition: str, stored: bool) -> str:
+    """The events to store, one per record of `validated v` meeting `condition`: the file's columns
+    (its actors folded by `layout`), and where `stored`, the stored event's (`old`) for the columns
+    the file lacks, with the dataset derived again from the merged source and tags."""
+    columns = {name: f'v."{name}"' for name in _VALIDATED_COLUMNS}
+    columns.update(layout.stored_columns if stored else layout.columns)
+    joins = [numbering.join, layout.join]
+    if stored:
+        joins.append("LEFT JOIN events old ON old.event_id_cnty = v.event_id_cnty")
+        columns.update({name: f'CASE WHEN old.event_id_cnty IS NULL THEN {columns[name]} '
+                              f'ELSE old."{name}" END' for name in layout.absent})
+        if {"source", "tags"} & set(layout.absent):
+            columns["dataset"] = dataset_sql(columns["source"], columns["tags"])
+    select = ", ".join(f'{expression} AS "{name}"' for name, expression in columns.items())
+    return (f"SELECT {select}, v.rowid AS _pos, {numbering.expression} AS _record "
+            f"FROM validated v {' '.join(joins)} WHERE {condition}")
+
+
 def _winners(con: duckdb.DuckDBPyConnection) -> str:
-    """Drop the stored events this file updates and list its last record per changed id; returns
-    the SQL condition that selects those records from the validated table `v`."""
-    con.execute("""DELETE FROM events WHERE event_id_cnty IN
-                   (SELECT event_id_cnty FROM actions WHERE action = 'updated')""")
+    """List the last record per changed id; returns the SQL condition that selects those records
+    from the validated table `v`."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE winners AS
            SELECT _pos FROM actions WHERE action <> 'unchanged'
@@ -303,8 +406,6 @@ def _apply_deletions(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, summary: IngestSummary) -> None:
-    con.execute(
-        "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [summary.ingest_run, datetime.now(timezone.utc).replace(tzinfo=None), summary.files,
-         summary.read, summary.inserted, summary.updated, summary.unchanged, summary.rejected,
-         summary.deleted])
+    record = {"started": datetime.now(timezone.utc).replace(tzinfo=None), **summary.as_dict()}
+    con.execute(f"INSERT INTO ingest_runs ({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+                list(record.values()))

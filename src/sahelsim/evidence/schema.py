@@ -55,9 +55,16 @@ DERIVED_COLUMNS: dict[str, str] = {
     "source_file": "VARCHAR",
     "source_row": "BIGINT",
     "ingest_run": "VARCHAR",
+    # a pre-2019 record's own types where they were translated into today's (event_types.py)
+    "event_type_original": "VARCHAR",
+    "sub_event_type_original": "VARCHAR",
 }
 
 EVENT_COLUMNS: dict[str, str] = {**ACLED_COLUMNS, **DERIVED_COLUMNS}
+
+# Free-text ACLED columns, where exports write a lone "0" for "none" (validation blanks it).
+TEXT_COLUMNS = frozenset(name for name, kind in ACLED_COLUMNS.items()
+                         if kind == "VARCHAR" and name != "event_id_cnty")
 
 # ACLED's interaction codes (FACTS: inter1/inter2); the API returns the labels unless inter_num=1.
 INTER_LABELS: dict[int, str] = {

@@ -16,12 +16,14 @@ import platformdirs
 from sahelsim.errors import UserError
 from sahelsim.evidence.schema import EVENT_COLUMNS
 
-TABLES = {
-    "events": ", ".join(f'"{name}" {kind}' for name, kind in EVENT_COLUMNS.items()),
-    "quarantine": "ingest_run VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, "
-                  "raw VARCHAR",
-    "ingest_runs": "ingest_run VARCHAR, started TIMESTAMP, files VARCHAR[], read BIGINT, "
-                   "inserted BIGINT, updated BIGINT, unchanged BIGINT, rejected BIGINT, deleted BIGINT",
+TABLES: dict[str, dict[str, str]] = {
+    "events": EVENT_COLUMNS,
+    "quarantine": {"ingest_run": "VARCHAR", "file": "VARCHAR", "row": "BIGINT", "field": "VARCHAR",
+                   "reason": "VARCHAR", "raw": "VARCHAR"},
+    "ingest_runs": {"ingest_run": "VARCHAR", "started": "TIMESTAMP", "files": "VARCHAR[]",
+                    "read": "BIGINT", "inserted": "BIGINT", "updated": "BIGINT", "unchanged": "BIGINT",
+                    "rejected": "BIGINT", "deleted": "BIGINT", "folded": "BIGINT",
+                    "no_timestamp": "VARCHAR[]"},
 }
 
 
@@ -52,9 +54,25 @@ def connect(path: Path | None = None, *, read_only: bool = False) -> duckdb.Duck
         raise
     con.execute("SET enable_progress_bar = false")
     if not read_only:
-        for table, columns in TABLES.items():
-            con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+        _create_or_extend(con)
     return con
+
+
+def _create_or_extend(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables, or add the columns a store made by an older sahelsim lacks (NULL in its
+    rows), so that old stores keep working."""
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'main'").fetchall():
+        existing.setdefault(table, set()).add(column)
+    for table, columns in TABLES.items():
+        if table not in existing:
+            listed = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
+            con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({listed})")
+            continue
+        for name in columns.keys() - existing[table]:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" {columns[name]}')
 
 
 def _check_is_store(path: Path) -> None:

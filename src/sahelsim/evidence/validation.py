@@ -11,9 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import duckdb
+
 from sahelsim.evidence import dates
+from sahelsim.evidence.event_types import Translation, translations
+from sahelsim.evidence.monadic import is_monadic
 from sahelsim.evidence.readers import Staged
-from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
+from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS, TEXT_COLUMNS
 
 # ACLED's inter labels (the API without inter_num=1, newer exports) onto its numeric codes.
 INTER_PATTERNS = [
@@ -42,6 +46,12 @@ def _raw(staged: Staged, name: str) -> str:
         return "NULL"
     text = f"r.{name}"
     return f"nullif(CASE WHEN {text} LIKE ' %' OR {text} LIKE '% ' THEN trim({text}) ELSE {text} END, '')"
+
+
+def _text(staged: Staged, name: str) -> str:
+    """A text column as `_raw` gives it, and a lone `0` blank too: exports write it as a placeholder
+    for a missing actor, place or source, and no actor, place or note is called "0"."""
+    return f"nullif({_raw(staged, name)}, '0')"
 
 
 def _cast_input(staged: Staged, name: str) -> str:
@@ -81,36 +91,82 @@ def _precision(text: str) -> str:
 
 def acled_parsers(staged: Staged, date_order: str | None = None) -> dict[str, str]:
     """Parse expressions for every canonical ACLED column, from an ACLED export or API page;
-    numeric dates read in `date_order` (None: not read yet, see `dates.decide_order`)."""
+    numeric dates read in `date_order` (None: not read yet, see `dates.decide_order`).
+
+    A monadic file's interaction code is taken as written (NULL if none): the other actor, from the
+    event's other row, is only known once the rows are folded (`monadic.py`), which completes it.
+    """
     raw = {name: _raw(staged, name) for name in ACLED_COLUMNS}
     cast = {name: _cast_input(staged, name) for name in ACLED_COLUMNS}
     # text columns as they are; every typed one is replaced below, parsed from its cast input
-    parsed = {name: raw[name] for name in ACLED_COLUMNS}
-    event_type = raw["event_type"]
+    parsed = {name: _text(staged, name) if name in TEXT_COLUMNS else raw[name] for name in ACLED_COLUMNS}
+    inter1, inter2 = _inter(cast["inter1"], raw["inter1"]), _inter(cast["inter2"], raw["inter2"])
+    interaction = f"try_cast({cast['interaction']} AS SMALLINT)"
     parsed.update({
         "event_date": dates.date_sql(cast["event_date"], date_order),
         "year": f"year({dates.date_sql(cast['event_date'], date_order)})",
         "time_precision": _precision(cast["time_precision"]),
         "geo_precision": _precision(cast["geo_precision"]),
-        "event_type": f"CASE WHEN {event_type} = 'Remote violence' "
-                      f"THEN 'Explosions/Remote violence' ELSE {event_type} END",
-        "inter1": _inter(cast["inter1"], raw["inter1"]),
-        "inter2": _inter(cast["inter2"], raw["inter2"]),
+        "inter1": inter1,
+        "inter2": inter2,
+        "interaction": interaction if is_monadic(staged.columns)
+                       else f"coalesce({interaction}, {interaction_sql(inter1, inter2)})",
         "iso": f"try_cast({cast['iso']} AS SMALLINT)",
         "latitude": f"try_cast({cast['latitude']} AS DOUBLE)",
         "longitude": f"try_cast({cast['longitude']} AS DOUBLE)",
         "fatalities": _whole(cast["fatalities"]),
         "timestamp": _timestamp(cast["timestamp"]),
     })
-    inter1, inter2 = parsed["inter1"], parsed["inter2"]
-    parsed["interaction"] = (
-        f"coalesce(try_cast({cast['interaction']} AS SMALLINT), "
-        f"(least({inter1}, coalesce(nullif({inter2}, 0), {inter1})) * 10 "
-        f"+ CASE WHEN coalesce({inter2}, 0) = 0 THEN 0 ELSE greatest({inter1}, {inter2}) END)::SMALLINT)")
-    parsed["dataset"] = (f"CASE WHEN {raw['source']} ILIKE 'synthetic%' THEN 'synthetic' "
-                         f"WHEN {raw['tags']} ILIKE '%sahelsim-curated%' THEN 'curated' ELSE 'acled' END")
+    parsed["event_type_original"] = parsed["sub_event_type_original"] = "NULL"  # translate_event_types
+    parsed["dataset"] = dataset_sql(parsed["source"], parsed["tags"])
     parsed["deaths_low"] = parsed["deaths_high"] = parsed["fatalities"]
     return parsed
+
+
+def interaction_sql(inter1: str, inter2: str) -> str:
+    """ACLED's interaction code from the two inter codes: the lower first (12, never 21), a lone
+    actor's code followed by 0 (20: a rebel group acting alone)."""
+    return (f"(least({inter1}, coalesce(nullif({inter2}, 0), {inter1})) * 10 "
+            f"+ CASE WHEN coalesce({inter2}, 0) = 0 THEN 0 ELSE greatest({inter1}, {inter2}) END)::SMALLINT")
+
+
+def dataset_sql(source: str, tags: str) -> str:
+    """Which dataset a record belongs to, from its source and tags."""
+    return (f"CASE WHEN {source} ILIKE 'synthetic%' THEN 'synthetic' "
+            f"WHEN {tags} ILIKE '%sahelsim-curated%' THEN 'curated' ELSE 'acled' END")
+
+
+def translate_event_types(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give the records of pre-2019 types in `table` today's `event_type` and `sub_event_type`,
+    their own in the two `*_original` columns (`event_types.py` has the rules).
+
+    An UPDATE of the validated table rather than part of its query: today's records, nearly all of
+    any export, then pay one filter on the type instead of every rule, and the rows keep their place.
+    The actors' types come from inter1, inter2 and the digits of the interaction code.
+    """
+    rules = translations()
+    actor_types = ["inter1", "inter2", "interaction // 10", "interaction % 10"]
+    matches = [(_translates(rule, actor_types), rule) for rule in rules]
+    new_type = " ".join(f"WHEN {match} THEN {_quote(rule.event_type)}" for match, rule in matches)
+    new_sub = " ".join(
+        f"WHEN {match} THEN {_quote(rule.sub_event_type) if rule.sub_event_type else 'sub_event_type'}"
+        for match, rule in matches)
+    translated = " OR ".join(f"({match})" for match, _ in matches)
+    old = ", ".join(sorted({_quote(rule.old_event_type) for rule in rules}))
+    con.execute(f"""UPDATE {table} SET event_type = CASE {new_type} END,
+                           sub_event_type = CASE {new_sub} END,
+                           event_type_original = event_type, sub_event_type_original = sub_event_type
+                    WHERE event_type IN ({old}) AND ({translated})""")
+
+
+def _translates(rule: Translation, actor_types: list[str]) -> str:
+    """SQL: the record falls under `rule`."""
+    conditions = [f"event_type = {_quote(rule.old_event_type)}"]
+    if not rule.any_sub_event_type:
+        conditions.append("sub_event_type IS NULL")
+    if rule.actor_type is not None:
+        conditions.append(f"{rule.actor_type} IN ({', '.join(actor_types)})")
+    return " AND ".join(conditions)
 
 
 def _whole(text: str) -> str:
@@ -175,6 +231,7 @@ def ucdp_parsers(staged: Staged) -> dict[str, str]:
     })
     parsed["interaction"] = f"(least({parsed['inter1']}, {parsed['inter2']}) * 10 + " \
                             f"greatest({parsed['inter1']}, {parsed['inter2']}))::SMALLINT"
+    parsed["event_type_original"] = parsed["sub_event_type_original"] = "NULL"
     parsed["dataset"] = "'ucdp'"
     parsed["deaths_low"] = _whole(get("low", "NULL"))
     parsed["deaths_high"] = _whole(get("high", "NULL"))
