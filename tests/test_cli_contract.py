@@ -56,3 +56,26 @@ def test_a_malformed_base_url_is_one_line_without_a_progress_line(sahelsim):
                       env={"ACLED_USERNAME": "analyst@example.org", "ACLED_PASSWORD": "secret"})
     assert result.code == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--base-url" in result.stderr
+
+
+def test_a_refused_first_ingest_creates_no_store(sahelsim, tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("name,age\nAmadou,30\n")
+    store = tmp_path / "new.duckdb"
+    result = sahelsim("ingest", people, "--db", store)
+    assert result.code == 2
+    assert not store.exists() and not (tmp_path / "new.duckdb.wal").exists()
+
+
+def test_a_refused_multi_file_ingest_says_nothing_was_stored(sahelsim, tmp_path, db):
+    sahelsim("ingest", write_acled(tmp_path / "first.csv", [event()]), "--db", db)
+    good = write_acled(tmp_path / "good.csv", [event(event_id_cnty="MLI2")])
+    people = tmp_path / "people.csv"
+    people.write_text("name,age\nAmadou,30\n")
+    result = sahelsim("ingest", good, people, "--db", db, "--json")
+    assert result.code == 2
+    assert "nothing was stored" in result.stderr and "people.csv" in result.stderr
+    assert json.loads(result.stdout)["error"]["file"] == str(people)
+    assert db.exists()  # the store that was there stays, with what it held
+    exported = sahelsim("events", "--db", db, "--format", "json", "--out", tmp_path / "e.json", "--json")
+    assert exported.json()["events"] == 1

@@ -36,7 +36,7 @@ from sahelsim.evidence.dates import check_order, decide_order, leading_order, un
 from sahelsim.evidence.monadic import ACTOR_PLACES, EVENT_ROWS, PARTNER_JOIN, actor_sql, fold, is_monadic
 from sahelsim.evidence.readers import Staged, check_file, forget_rejects, staging
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
-from sahelsim.evidence.store import connect, transaction
+from sahelsim.evidence.store import connect, default_db_path, discard, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
 from sahelsim.evidence.validation import (dataset_sql, interaction_sql, translate_event_types,
                                           validated_sql)
@@ -98,6 +98,7 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
     summary = IngestSummary(ingest_run=uuid.uuid4().hex[:12], files=[str(p) for p in paths])
     deleted_ids = read_deletions(deletions) if deletions else []
     registry = ActorRegistry.load()
+    fresh = not (db or default_db_path()).exists()
     con = connect(db)
     try:
         with transaction(con):
@@ -107,9 +108,21 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
                 _ingest_file(con, path, summary, registry, report, replace, date_order)
             summary.deleted = _apply_deletions(con, deleted_ids)
             _record_run(con, summary)
-    finally:
+    except BaseException as error:
         con.close()
+        if fresh:
+            discard(db)
+        if isinstance(error, UserError) and len(paths) > 1:
+            raise _nothing_stored(error, len(paths)) from None
+        raise
+    con.close()
     return summary
+
+
+def _nothing_stored(error: UserError, files: int) -> UserError:
+    """One refused file refuses the whole ingest: say so, or the files before it look stored."""
+    return UserError(f"{error.message} (nothing was stored: the {files} files are one ingest)",
+                     file=error.file, row=error.row, field=error.field, header=error.header)
 
 
 def _unreported(stage: str) -> None:

@@ -105,6 +105,14 @@ def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET threads = ?", [int(threads)])
 
 
+def discard(path: Path | None = None) -> None:
+    """Remove a store that an ingest just created and then refused to fill: a failed first ingest
+    leaves no empty store behind to be mistaken for a record."""
+    path = path or default_db_path()
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All or nothing: a failure (or a kill) before COMMIT leaves the store as it was."""
