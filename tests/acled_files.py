@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
+
 from sahelsim.evidence.schema import ACLED_COLUMNS
 
 HEADER = list(ACLED_COLUMNS)
@@ -69,3 +71,11 @@ def write_acled_xlsx(path: Path, events: list[dict[str, object] | None], *,
         sheet.append([None] * len(header) if row is None else _cells(row, header))
     workbook.save(path)
     return path
+
+
+def stored(db: Path, query: str = "SELECT * FROM events ORDER BY source_row") -> list[dict]:
+    """Rows of the store as dicts, read the way a user's query would (a read-only connection)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        cursor = con.execute(query)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]

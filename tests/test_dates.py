@@ -6,22 +6,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from acled_files import HEADER, event, write_acled
+from acled_files import HEADER, event, stored, write_acled
 from sahelsim.errors import UserError
 from sahelsim.evidence.dates import LEADING_RECORDS
 from sahelsim.evidence.ingest import ingest
 
 TODAY = dt.date.today()
-
-
-def stored(db: Path, query: str = "SELECT * FROM events ORDER BY source_row") -> list[dict]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute(query)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def quarantined(db: Path) -> list[tuple]:

@@ -11,23 +11,15 @@ import re
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from acled_files import event, write_acled, write_acled_xlsx
+from acled_files import event, stored, write_acled, write_acled_xlsx
 from sahelsim.errors import UserError
 from sahelsim.evidence.ingest import ingest
 
 # French notes with every Windows-1252 character that latin-1 lacks among them (’ “ ” – … €).
 NOTE = "L’armée a frappé « les positions » du JNIM – “drone” … 5 € près de Ségou."
 ACTOR = "Military Forces of Côte d’Ivoire (2011-)"
-
-
-def stored(db: Path, query: str = "SELECT * FROM events ORDER BY source_row") -> list[dict]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute(query)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def quarantined(db: Path) -> list[dict]:

@@ -112,7 +112,8 @@ def test_an_interrupted_run_exits_130_and_leaves_the_previous_results_whole(tmp_
     running.send_signal(signal.SIGINT)
     stdout, stderr = running.communicate(timeout=60)
     assert running.returncode == 130
-    assert stdout == "" and stderr.strip().splitlines() == ["error: interrupted"]
+    assert stderr.strip().splitlines() == ["error: interrupted"]
+    assert json.loads(stdout) == {"error": {"message": "interrupted", "exit_code": 130}}  # --json
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # no partial folder
 
 

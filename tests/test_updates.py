@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acled_files import HEADER, OLD_HEADER, event, write_acled
+from acled_files import HEADER, OLD_HEADER, event, stored, write_acled
 from sahelsim.evidence.ingest import ingest
 from sahelsim.evidence.schema import EVENT_COLUMNS
 from sahelsim.evidence.store import connect
@@ -21,13 +21,7 @@ MONADIC_HEADER = [name for name in HEADER if name not in {"actor2", "assoc_actor
 JNIM = "JNIM: Group for Support of Islam and Muslims"
 FAMA = "Military Forces of Mali (2021-)"
 WAGNER = "Wagner Group"
-
-
-def stored(db: Path, query: str = "SELECT * FROM events ORDER BY event_id_cnty") -> list[dict]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute(query)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+BY_ID = "SELECT * FROM events ORDER BY event_id_cnty"
 
 
 def accounted(summary) -> bool:
@@ -55,7 +49,7 @@ def test_monadic_rows_of_one_event_fold_into_one_event_with_both_actors(tmp_path
     summary = ingest([path], db)
     assert (summary.read, summary.inserted, summary.unchanged, summary.folded) == (3, 2, 0, 1)
     assert accounted(summary)
-    two, one = stored(db)
+    two, one = stored(db, BY_ID)
     assert actors(two) == (JNIM, "Katiba Macina", 2, FAMA, WAGNER, 1)
     assert (two["interaction"], two["actor1_key"], two["actor2_key"]) == (12, "jnim", "military_mali")
     assert two["source_row"] == 1 and two["drone"] is True
@@ -66,7 +60,7 @@ def test_monadic_file_without_interaction_codes_computes_them_from_both_actors(t
     path = write_acled(tmp_path / "monadic.csv", monadic_rows(interaction=""), header=MONADIC_HEADER)
     summary = ingest([path], db)
     assert (summary.inserted, summary.folded) == (1, 1)
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert (row["inter1"], row["inter2"], row["interaction"]) == (2, 1, 12)
 
 
@@ -76,7 +70,7 @@ def test_newer_monadic_export_updates_without_blanking_or_swapping_actors(tmp_pa
     army_first = list(reversed(monadic_rows(timestamp=1750000100, fatalities=7)))
     summary = ingest([write_acled(tmp_path / "monadic.csv", army_first, header=MONADIC_HEADER)], db)
     assert (summary.read, summary.updated, summary.unchanged, summary.folded) == (2, 1, 0, 1)
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert actors(row) == (JNIM, "Katiba Macina", 2, FAMA, WAGNER, 1)  # the stored order stays
     assert (row["fatalities"], row["timestamp"]) == (7, 1750000100)
 
@@ -88,7 +82,7 @@ def test_monadic_export_filtered_by_actor_completes_the_stored_event(tmp_path, d
     army_row = monadic_rows(timestamp=1750000100, fatalities=4)[1]
     summary = ingest([write_acled(tmp_path / "army.csv", [army_row], header=MONADIC_HEADER)], db)
     assert (summary.updated, summary.folded) == (1, 0)
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert actors(row) == (JNIM, "Katiba Macina", 2, FAMA, WAGNER, 1)
     assert (row["actor1_key"], row["actor2_key"], row["fatalities"]) == ("jnim", "military_mali", 4)
 
@@ -97,7 +91,7 @@ def test_monadic_export_read_twice_in_one_file_counts_its_second_copy_unchanged(
     rows = monadic_rows() + monadic_rows()
     summary = ingest([write_acled(tmp_path / "twice.csv", rows, header=MONADIC_HEADER)], db)
     assert (summary.read, summary.inserted, summary.unchanged, summary.folded) == (4, 1, 1, 2)
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert (row["actor1"], row["actor2"]) == (JNIM, FAMA)
 
 
@@ -106,7 +100,7 @@ def test_a_rejected_row_of_a_monadic_event_is_quarantined_and_the_other_stored(t
     army["latitude"] = "200"
     summary = ingest([write_acled(tmp_path / "monadic.csv", [jnim, army], header=MONADIC_HEADER)], db)
     assert (summary.read, summary.inserted, summary.rejected, summary.folded) == (2, 1, 1, 0)
-    assert [(row["actor1"], row["actor2"]) for row in stored(db)] == [(JNIM, None)]
+    assert [(row["actor1"], row["actor2"]) for row in stored(db, BY_ID)] == [(JNIM, None)]
 
 
 monadic_record = st.fixed_dictionaries({
@@ -140,7 +134,7 @@ def test_older_export_without_newer_columns_keeps_them_on_update(tmp_path, db):
     older = event(timestamp=1750000100, fatalities=2, notes="Clash near Boulkessi.")
     summary = ingest([write_acled(tmp_path / "old.csv", [older], header=OLD_HEADER)], db)
     assert summary.updated == 1
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert row["tags"] == "crowd size=no report; sahelsim-curated"
     assert (row["civilian_targeting"], row["disorder_type"]) == ("Civilian targeting", "Political violence")
     assert row["dataset"] == "curated"  # derived from the kept tags
@@ -153,14 +147,14 @@ def test_api_page_without_a_field_keeps_the_stored_value(tmp_path, db):
     path = tmp_path / "page.json"
     path.write_text(json.dumps({"status": 200, "data": [record]}), encoding="utf-8")
     assert ingest([path], db).updated == 1
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert (row["admin3"], row["fatalities"]) == ("Boulkessi commune", 6)
 
 
 def test_a_column_the_file_has_but_leaves_blank_is_blanked(tmp_path, db):
     ingest([write_acled(tmp_path / "a.csv", [event(admin3="Boulkessi commune")])], db)
     ingest([write_acled(tmp_path / "b.csv", [event(admin3="", timestamp=1750000100)])], db)
-    assert stored(db)[0]["admin3"] is None
+    assert stored(db, BY_ID)[0]["admin3"] is None
 
 
 # --- files without timestamps --------------------------------------------------------------------
@@ -174,10 +168,10 @@ def test_file_without_timestamps_is_named_and_replace_overwrites(tmp_path, db):
                             header=NO_TIMESTAMP)
     kept = ingest([corrected], db)
     assert (kept.unchanged, kept.updated, kept.no_timestamp) == (1, 0, [str(corrected)])
-    assert stored(db)[0]["notes"].startswith("On 1 June 2025")
+    assert stored(db, BY_ID)[0]["notes"].startswith("On 1 June 2025")
     replaced = ingest([corrected], db, replace=True)
     assert (replaced.updated, replaced.unchanged, replaced.no_timestamp) == (1, 0, [str(corrected)])
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert (row["notes"], row["fatalities"], row["drone"]) == ("Corrected note.", 3, False)
     assert row["timestamp"] == 1750000000  # the file has none: the stored one stays
     runs = stored(db, "SELECT no_timestamp, folded FROM ingest_runs ORDER BY started")
@@ -188,7 +182,7 @@ def test_replace_takes_the_last_record_of_an_id_in_a_file(tmp_path, db):
     rows = [event(fatalities=1), event(fatalities=2)]
     summary = ingest([write_acled(tmp_path / "a.csv", rows, header=NO_TIMESTAMP)], db, replace=True)
     assert (summary.inserted, summary.updated) == (1, 1)
-    assert stored(db)[0]["fatalities"] == 2
+    assert stored(db, BY_ID)[0]["fatalities"] == 2
 
 
 def test_cli_names_files_without_timestamps_and_offers_replace(sahelsim, tmp_path, db):
@@ -202,7 +196,7 @@ def test_cli_names_files_without_timestamps_and_offers_replace(sahelsim, tmp_pat
     assert result.code == 0
     data = result.json()
     assert (data["updated"], data["folded"], data["no_timestamp"]) == (1, 0, [str(corrected)])
-    assert stored(db)[0]["notes"] == "Corrected note."
+    assert stored(db, BY_ID)[0]["notes"] == "Corrected note."
 
 
 def test_cli_shows_folded_rows(sahelsim, tmp_path, db):
@@ -248,7 +242,7 @@ def test_cli_shows_folded_rows(sahelsim, tmp_path, db):
 ])
 def test_pre_2019_event_types_map_onto_todays_keeping_the_original(tmp_path, db, fields, expected):
     ingest([write_acled(tmp_path / "old.csv", [event(**fields)], header=OLD_HEADER)], db)
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert (row["event_type"], row["sub_event_type"], row["event_type_original"],
             row["sub_event_type_original"]) == expected
 
@@ -260,7 +254,7 @@ def test_monadic_protest_row_of_the_police_is_mapped_by_the_interaction_code(tmp
             event(event_type="Riots/Protests", sub_event_type="", actor1="Protesters (Mali)",
                   inter1=6, interaction=16)]
     ingest([write_acled(tmp_path / "monadic.csv", rows, header=MONADIC_HEADER)], db)
-    (row,) = stored(db)
+    (row,) = stored(db, BY_ID)
     assert (row["event_type"], row["sub_event_type"], row["inter2"]) == ("Protests", "Peaceful protest", 6)
 
 
@@ -295,7 +289,7 @@ def test_zero_placeholders_in_text_fields_are_blanks(tmp_path, db):
                 notes="0 fatalities reported near km 0.", event_id_cnty="MLI0")
     ingest([write_acled(tmp_path / "zeros.csv", [row, event(event_id_cnty="MLI2", location="Camp 10",
                                                              actor2=" 0 ")])], db)
-    zeros, other = stored(db)
+    zeros, other = stored(db, BY_ID)
     assert all(zeros[name] is None for name in placeholders)
     assert zeros["actor2_key"] is None and zeros["interaction"] == 20
     assert (zeros["fatalities"], zeros["notes"]) == (0, "0 fatalities reported near km 0.")
