@@ -386,6 +386,8 @@ def test_dev_batch_quality() -> None:
      ("strike", "state")),
     # a speaker or a source is not the operator
     ("FLA rebels said a drone bombed their positions near Ber.", AD, 1, 2, ("strike", "state")),
+    ("A drone strike hit FLA fighters near Tinzaouaten; the FLA blamed the Malian army.", AD, None, 2,
+     ("strike", "state")),
     ("According to the gendarmerie, militants used a drone to drop a grenade on the post at Kpendjal.", BATTLE,
      1, 2, ("strike", "nonstate")),
     # the named dropper or firer decides, whatever inter1 says
@@ -421,6 +423,7 @@ def test_owner_named_by_nationality_or_alliance_is_a_state(notes: str) -> None:
     ("An unclaimed drone strike killed 2 herders near Kidal.", "unknown"),
     ("Un drone d'origine indéterminée a largué des explosifs sur un marché près de Boni.", "unknown"),
     ("A drone whose owner has not been identified bombed a wedding near Mopti.", "unknown"),
+    ("A drone from an unknown source dropped a bomb on a fair near Mopti.", "unknown"),
     # unidentified attackers are still armed men: the drone's origin is not what is unknown
     ("Unidentified gunmen used a drone to drop a grenade on a gendarmerie post near Kantchari.", "nonstate"),
 ])

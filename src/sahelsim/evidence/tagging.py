@@ -377,7 +377,8 @@ UNKNOWN_OPERATOR: list[str] = [
     # "an unidentified (aerial) drone", but not "unknown assailants used a drone": they are armed men
     r"(?:unidentified|unknown|unattributed|unclaimed) (?:(?:aerial|small|armed|flying|surveillance|kamikaze|"
     r"fpv|attack|military|foreign) ){0,2}" + _DRONE_NOUN,
-    _DRONE_NOUN + r"[^.;]{0,30}(?:of (?:unknown|unidentified|undetermined|unclear) (?:origin|provenance|ownership)|"
+    _DRONE_NOUN + r"[^.;]{0,30}(?:(?:of|from) (?:an? )?(?:unknown|unidentified|undetermined|unclear) "
+    r"(?:origin|provenance|ownership|source|owner|operator)|"
     r"non identifies?|non revendiques?|d'origine (?:inconnue|indeterminee)|de provenance (?:inconnue|indeterminee))",
     r"(?:operator|operateur|owner|proprietaire)s?[^.;]{0,25}(?:unknown|not (?:been )?identified|n'a pas ete identifie|"
     r"n'est pas connu|non identifie|inconnu)",
@@ -595,7 +596,9 @@ def _actor_patterns() -> dict[str, str]:
         "escorted_after": _WATCHED_OVER + r"[^.;,]*, (?:the |les |des |la |le |l')?" + _ACTOR,
         # "it belonged to ISWAP", "attributed to JNIM", "believed to be the army"
         "attributed": (r"(?:belong\w* to|attributed (?:it |them )?to|believed to be|thought to be|said to be|"
-                       r"appartenai\w* (?:a|aux|au)|attribue\w* (?:a|aux|au)) (?:the |l'|la |le |les |des )?" + _ACTOR),
+                       r"blamed(?: (?:it|them|the (?:strike|attack)) on)?|accused|"
+                       r"appartenai\w* (?:a|aux|au)|attribue\w* (?:a|aux|au)|impute\w* (?:a|aux|au)|accuse\w*) "
+                       r"(?:the |l'|la |le |les |des )?" + _ACTOR),
         # reported speech: "Nigerian troops said ISWAP militants dropped ... from drones"
         "reported": _words(REPORT_VERBS) + r"[^.;]*?" + _ACTOR + r"[^.;]*?" + _DRONE_WORD,
     }
