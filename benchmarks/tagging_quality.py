@@ -56,6 +56,10 @@ FIRST_RUNS = {
     # 0 platform errors in the 99.
     "D": {"rows": 122, "drone events": 99, "precision": 99 / 121, "recall": 99 / 99, "f1": 198 / 220,
           "role accuracy": 85 / 99, "operator accuracy": 67 / 99, "platform accuracy": 99 / 99},
+    # The held-out batch under the rules before this revision (measured once, at the end, for
+    # comparison): 90 true positives, 22 false positives, 1 miss; 79 role, 74 operator, 89 platform right.
+    "held-out": {"rows": 127, "drone events": 91, "precision": 90 / 112, "recall": 90 / 91, "f1": 180 / 203,
+                 "role accuracy": 79 / 91, "operator accuracy": 74 / 91, "platform accuracy": 89 / 91},
 }
 
 Row = tuple  # (id, lang, label drone, role, operator, platform, tag drone, role, operator, platform)
@@ -115,7 +119,9 @@ def drone_table(groups: dict[str, Sequence[Row]], first_runs: dict[str, dict] | 
         lines.append(f"| {name} | {d['rows']} | {d['drone events']} | {fmt(d['precision'])} | {fmt(d['recall'])} | "
                      f"{fmt(d['f1'])} | " + " | ".join(fmt(a) for a in accs) + " |")
     for batch, h in (first_runs or {}).items():
-        lines.append(f"| batch {batch} at its first scoring, before tuning on it | {h['rows']} | "
+        when = ("under the rules before this revision" if batch == "held-out"
+                else "at its first scoring, before tuning on it")
+        lines.append(f"| batch {batch} {when} | {h['rows']} | "
                      f"{h['drone events']} | {fmt(h['precision'])} | {fmt(h['recall'])} | {fmt(h['f1'])} | "
                      f"{fmt(h['role accuracy'])} | {fmt(h['operator accuracy'])} | {fmt(h['platform accuracy'])} |")
     return lines
@@ -252,6 +258,18 @@ drones count as FPV. The platform is `unknown` unless named (a "commercial drone
   arrest for "supplying drones to JNIM", plus "forces backed by drones" read as ISR. They are left
   unfixed so that the K figures stay honest. Two G rows also remain: "training with DJI drones" in a
   video is missed (training frame), and a wedding photographer's drone counts as a drone event.
+- The held-out batch (written by another engineer, scored once after the rules were final, never
+  tuned on) misses both aims set for it: operator accuracy 0.879 (aim 0.95) and drone precision
+  0.849 (aim 0.97), up from 0.813 and 0.804 under the previous rules. Its errors are the measure of
+  what the rules do not generalise to: false drones from drone parts seized, "the drone of jet
+  engines" (a sound), a nickname in guillemets with spaces ("« Drone »"), a hamlet called "Dronè",
+  looted or civilian training drones, rumours denied, threats outside strategic developments, "used
+  no drones" and "no drone appears" (negations not in the list), and "would no longer be allowed to
+  fly"; owners written as "de fabrication turque de l'armée", "allied", "européen", "la force
+  unifiée de l'AES"; firers behind a pluperfect or a pronoun ("had used", "l'avait lancé"); and
+  interceptions phrased "opened fire on ... and brought it down", "took a drone left behind",
+  "arrested ... together with the Mavic", "mis hors d'usage", or a crash after a strike. Quote the
+  held-out row as the expected quality on new notes.
 - Batch D and the labelled set were written by the same engineer who wrote the rules; D was tuned on
   until it scored 1.000, so its current row says nothing about new notes: its first scoring and the
   held-out batch (written by someone else, scored once) are the honest figures.
@@ -289,7 +307,7 @@ def file_report(path: Path, name: str) -> list[str]:
     """One file's tables: drone precision/recall and field accuracies, per-class precision/recall
     for role, operator and platform, and each disagreement with the labels."""
     rows = score_rows(path)
-    first = {k: v for k, v in FIRST_RUNS.items() if path == DEV and k == "D"}
+    first = {k: v for k, v in FIRST_RUNS.items() if (path, k) in ((DEV, "D"), (HELDOUT, "held-out"))}
     return ([f"### {name}", "", f"`{path.relative_to(ROOT)}`", ""] + drone_table({name: rows}, first)
             + ["", "Per class (precision counts false drones against the predicted class):", ""]
             + class_table(rows) + ["", "Disagreements with the labels:", ""] + errors(rows) + [""])

@@ -516,3 +516,17 @@ def test_cli_tag_with_a_rows_fields_equals_what_ingest_stored(sahelsim, tmp_path
         assert result.code == 0, result.stderr
         assert result.json() == stored[row["event_id_cnty"]], row["event_id_cnty"]
     assert [stored[r["event_id_cnty"]]["drone_operator"] for r in _ROWS] == ["nonstate", "nonstate", "state"]
+
+
+HELDOUT = Path(__file__).parent / "data" / "drone_notes_heldout.csv"
+
+
+def test_heldout_batch_keeps_what_was_measured() -> None:
+    """The held-out batch, scored once after the rules were final and never tuned on.  The aims set
+    for it (operator accuracy 0.95, drone precision 0.97) were NOT met: it measured precision 0.849,
+    recall 0.989, role 0.912, operator 0.879 (0.804 / 0.868 / 0.813 under the previous rules).  These
+    floors hold what was reached; docs/tagging.md lists the misses."""
+    scores = _file_scores(HELDOUT)
+    print(scores)
+    assert scores["precision"] >= 0.84 and scores["recall"] >= 0.98
+    assert scores["role"] >= 0.90 and scores["operator"] >= 0.87
