@@ -48,9 +48,8 @@ How a note is read (in this order)
        fly them in this theatre) > an actor written next to the drone ("JNIM drone", "drone de
        l'armée", "drone operated by IS Sahel", "drone ennemi", "un drone russe", "a Western drone")
        > an attribution ("it belonged to ISWAP", "the FLA blamed the army") > whom a seized drone
-       was taken from ("confiscated
-       a drone from Nigerian soldiers") > "a drone that JNIM militants had been flying" > the party
-       it watched over ("a FAMa convoy escorted by a drone") > for interceptions, the side that
+       was taken from ("confiscated a drone from Nigerian soldiers") > "a drone that JNIM
+       militants had been flying" > the party it watched over ("a FAMa convoy escorted by a drone") > for interceptions, the side that
        lost it (``inter2``) unless "its drone" names the owner > the named dropper or firer
        ("soldiers fired ... from a drone") > the actor after a "said/reported" verb > the first
        actor of the clause that introduces the drone > ``inter1`` (ACLED's actor1 is the one that
