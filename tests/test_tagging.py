@@ -336,3 +336,197 @@ def test_leading_side_matches_capture_group_on_actor_soup(texts: list[str]) -> N
     texts += [s.replace(" ", "") for s in texts]  # words run together: boundaries inside words
     for before_g1, before_lead, clause_g1, clause_lead in _sides(texts):
         assert (before_g1, clause_g1) == (before_lead, clause_lead)
+
+
+# --- batch D and the held-out batch: files kept apart from the labelled set ------------------------
+
+DEV = Path(__file__).parent / "data" / "drone_notes_dev.csv"
+
+
+def _file_scores(path: Path) -> dict[str, float]:
+    """Drone precision/recall and role/operator accuracy over the labelled drone events of one file,
+    tagged by the SQL fragment over the whole table, as ingest runs it."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE events AS SELECT * RENAME (drone AS l_drone, drone_role AS l_role, "
+                "drone_operator AS l_operator, drone_platform AS l_platform) "
+                "FROM read_csv(?, header=true, all_varchar=true)", [str(path)])
+    rows = con.execute(f"SELECT l_drone = 'true', l_role, l_operator, {drone_tag_sql()} FROM events").fetchall()
+    tp = sum(1 for r in rows if r[0] and r[3])
+    events = [r for r in rows if r[0]]
+    return {"precision": tp / sum(1 for r in rows if r[3]), "recall": tp / len(events),
+            "role": sum(1 for r in events if r[4] == r[1]) / len(events),
+            "operator": sum(1 for r in events if r[5] == r[2]) / len(events)}
+
+
+def test_dev_batch_quality() -> None:
+    """Batch D was written before the operator/role rework (first scoring: precision 0.82, role 0.86,
+    operator 0.68) and then tuned on; these floors keep what the rework gained."""
+    scores = _file_scores(DEV)
+    print(scores)
+    assert scores["precision"] >= 0.97 and scores["recall"] >= 0.97
+    assert scores["role"] >= 0.95 and scores["operator"] >= 0.95
+
+
+# --- operator: who flew it, not who hit it, lost it, seized it or spoke of it -----------------------
+
+@pytest.mark.parametrize("notes,etype,inter1,inter2,expected", [
+    # the captor is not the operator; the one it was taken from is
+    ("Nigerien gendarmes confiscated a quadcopter from ISWAP couriers near Diffa.", DWU, 1, None,
+     ("intercepted", "nonstate")),
+    ("ISWAP fighters confiscated a drone from Nigerian soldiers after raiding their camp near Gubio.", DWU, 2, 1,
+     ("intercepted", "state")),
+    ("Des gendarmes ont confisqué un drone à des combattants du JNIM près de Koutiala.", DWU, 1, None,
+     ("intercepted", "nonstate")),
+    ("Gendarmes seized a drone that ISWAP fighters had been flying over the Diffa checkpoint.", DWU, 1, None,
+     ("intercepted", "nonstate")),
+    # the target of a strike is not the operator
+    ("JNIM fighters were killed when a drone struck their camp near Nampala.", AD, 1, 2, ("strike", "state")),
+    ("Des combattants de l'EIGS ont été visés par une frappe de drone près d'Abala.", AD, 1, 2, ("strike", "state")),
+    ("Les FAMa ont annoncé avoir neutralisé des terroristes lors de frappes de drones près de Nara.", AD, 1, 2,
+     ("strike", "state")),
+    # a speaker or a source is not the operator
+    ("FLA rebels said a drone bombed their positions near Ber.", AD, 1, 2, ("strike", "state")),
+    ("A drone strike hit FLA fighters near Tinzaouaten; the FLA blamed the Malian army.", AD, None, 2,
+     ("strike", "state")),
+    ("According to the gendarmerie, militants used a drone to drop a grenade on the post at Kpendjal.", BATTLE,
+     1, 2, ("strike", "nonstate")),
+    # the named dropper or firer decides, whatever inter1 says
+    ("During an IS Sahel raid on Banibangou, soldiers fired on the attackers from a drone.", BATTLE, 2, 1,
+     ("strike", "state")),
+    ("Lors de l'attaque, les jihadistes ont largué des grenades depuis un drone sur le poste de Kaya.", BATTLE,
+     1, 2, ("strike", "nonstate")),
+    # the one a drone watches over flies it
+    ("An army convoy escorted by a surveillance drone struck a mine near Gossi.", ("Explosions/Remote violence",
+     "Remote explosive/landmine/IED"), 2, 1, ("isr", "state")),
+])
+def test_operator_is_who_flew_it(notes: str, etype: tuple[str, str], inter1: int | None, inter2: int | None,
+                                 expected: tuple[str, str]) -> None:
+    tag = tag_text(notes, event_type=etype[0], sub_event_type=etype[1], inter1=inter1, inter2=inter2)
+    assert (tag.drone, tag.role, tag.operator) == (True, *expected)
+
+
+@pytest.mark.parametrize("notes", [
+    "A Western drone struck ISWAP fighters near Monguno.",
+    "An MNJTF drone struck a JAS camp near Kirawa.",
+    "Un drone russe a frappé des rebelles près de Kidal.",
+    "Un drone occidental a bombardé un campement près de Ménaka.",
+    "Un drone français a frappé un pick-up de terroristes près de Ménaka.",
+])
+def test_owner_named_by_nationality_or_alliance_is_a_state(notes: str) -> None:
+    """inter1 3 (an unidentified armed group) is what ACLED codes when nobody claimed the strike."""
+    tag = tag_text(notes, event_type=AD[0], sub_event_type=AD[1], inter1=3, inter2=2)
+    assert (tag.drone, tag.operator) == (True, "state")
+
+
+@pytest.mark.parametrize("notes,operator", [
+    ("A drone of unidentified origin struck a fair near Ber, killing 3 civilians.", "unknown"),
+    ("An unclaimed drone strike killed 2 herders near Kidal.", "unknown"),
+    ("Un drone d'origine indéterminée a largué des explosifs sur un marché près de Boni.", "unknown"),
+    ("A drone whose owner has not been identified bombed a wedding near Mopti.", "unknown"),
+    ("A drone from an unknown source dropped a bomb on a fair near Mopti.", "unknown"),
+    # unidentified attackers are still armed men: the drone's origin is not what is unknown
+    ("Unidentified gunmen used a drone to drop a grenade on a gendarmerie post near Kantchari.", "nonstate"),
+])
+def test_stated_unknown_origin_is_unknown_not_nonstate(notes: str, operator: str) -> None:
+    tag = tag_text(notes, event_type=AD[0], sub_event_type=AD[1], inter1=3, inter2=7)
+    assert (tag.drone, tag.operator) == (True, operator)
+
+
+# --- role --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("notes,etype,role", [
+    ("An army drone overflew Kidal while FLA fighters struck the camp with rockets.", BATTLE, "isr"),
+    ("A surveillance drone guided the artillery that struck JNIM fighters near Farabougou.", BATTLE, "isr"),
+    ("Sous la couverture aérienne d'un drone, un convoi des FAMa a sauté sur un engin explosif près de Gossi.",
+     ("Explosions/Remote violence", "Remote explosive/landmine/IED"), "isr"),
+    ("Malian troops advanced under drone air cover; JNIM fighters hit them with an explosive-laden truck.",
+     BATTLE, "isr"),
+    # a drone that itself struck stays a strike, surveillance drone or not
+    ("A surveillance drone struck a JNIM motorbike column near Nara.", AD, "strike"),
+    ("Soldiers shut down a JNIM drone over the camp at Sevare.", DWU, "intercepted"),
+    ("An FLA drone that had struck a FAMa post was shut down by soldiers near Anefis.", DWU, "intercepted"),
+    ("Un drone des terroristes a été descendu par les FDS près de Djibo.", DWU, "intercepted"),
+    ("Les soldats ont fait tomber un drone du JNIM près de Diafarabé.", DWU, "intercepted"),
+])
+def test_role(notes: str, etype: tuple[str, str], role: str) -> None:
+    tag = tag_text(notes, event_type=etype[0], sub_event_type=etype[1], inter1=1, inter2=2)
+    assert (tag.drone, tag.role) == (True, role)
+
+
+# --- words that are not drones, drones that are not there yet, drones that did not fly ---------------
+
+@pytest.mark.parametrize("notes,etype", [
+    ("Gunmen abducted the head of the UAS (Union des Artisans du Sahel) near Segou.", ("Violence against civilians",
+                                                                                       "Abduction/forced disappearance")),
+    ("Members of the 'Grim Reapers' gang robbed traders near Sokoto.", ("Violence against civilians", "Attack")),
+    ("La matrice des risques publiée par le gouvernorat place Gao en zone rouge.", SD_OTHER),
+    ("Herders and farmers clashed near Gao after predators killed goats.", BATTLE),
+    ("Gunmen shot dead a shopkeeper named Dji Coulibaly near Sikasso.", ("Violence against civilians", "Attack")),
+    ("The army announced that drones would support the coming operations near Djibo.", SD_OTHER),
+    ("JNIM attacked a post near Kaya; the governor promised to deploy drones there next week.", BATTLE),
+    ("Le ministre a déclaré que des drones seront bientôt déployés à Ménaka.", SD_OTHER),
+    ("Burkinabe Air Force jets bombed a JNIM drone workshop near Djibo.", AD),
+    ("An L-39 struck a truck carrying JNIM drones near Lere.", AD),
+    ("Un hélicoptère de l'armée a détruit un entrepôt de drones des terroristes près de Boni.", AD),
+])
+def test_not_a_drone_in_flight(notes: str, etype: tuple[str, str]) -> None:
+    assert not tag_text(notes, event_type=etype[0], sub_event_type=etype[1], inter1=1, inter2=2).drone
+
+
+@pytest.mark.parametrize("notes", [
+    "A UAS operated by the Nigerien army located an IS Sahel column near Abala.",
+    "JNIM militants flew a Matrice 30T over the camp at Boni.",
+    "US Reapers struck an IS Sahel convoy near Menaka.",
+    "A drone struck a JNIM drone workshop near Boulkessi.",
+    "The army deployed drones over Kaya after the attack and spotted the militants.",
+])
+def test_drones_beside_those_words_still_count(notes: str) -> None:
+    assert tag_text(notes, event_type=SD_OTHER[0], sub_event_type=SD_OTHER[1], inter1=1, inter2=2).drone
+
+
+# --- `sahelsim tag` decides what ingest decides for the same row ----------------------------------
+
+_ROWS = [  # actor names that carry no side, so only the inter codes can say who flew it
+    {"event_id_cnty": "MLI9001", "actor1": "Dan Na Ambassagou", "inter1": "4", "actor2": "Civilians (Mali)",
+     "inter2": "7", "notes": "On 2 June 2025, a drone dropped a grenade on a market near Bankass; 2 killed."},
+    {"event_id_cnty": "MLI9002", "event_type": "Strategic developments", "sub_event_type": "Disrupted weapons use",
+     "actor1": "Military Forces of Mali (2021-)", "inter1": "1", "actor2": "Dan Na Ambassagou", "inter2": "4",
+     "notes": "On 3 June 2025, soldiers shot down a drone over the camp at Bankass."},
+    {"event_id_cnty": "MLI9003", "actor1": "Wagner Group", "inter1": "8", "actor2": "", "inter2": "",
+     "notes": "Le 4 juin 2025, un drone a frappé un campement près de Ber."},
+]
+
+
+def test_cli_tag_with_a_rows_fields_equals_what_ingest_stored(sahelsim, tmp_path: Path) -> None:
+    from acled_files import event, write_acled
+
+    path = write_acled(tmp_path / "rows.csv", [event(**row) for row in _ROWS])
+    db = tmp_path / "record.duckdb"
+    assert sahelsim("ingest", path, "--db", db).code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    stored = {r[0]: dict(zip(("drone", "drone_role", "drone_operator", "drone_platform"), r[1:])) for r in
+              con.execute("SELECT event_id_cnty, drone, drone_role, drone_operator, drone_platform FROM events")
+              .fetchall()}
+    con.close()
+    for row in (event(**r) for r in _ROWS):
+        args = ["tag", "--json", "--text", row["notes"], "--event-type", row["event_type"],
+                "--sub-event-type", row["sub_event_type"], "--actor1", row["actor1"], "--actor2", row["actor2"],
+                "--inter1", row["inter1"], "--inter2", row["inter2"]]
+        result = sahelsim(*args)
+        assert result.code == 0, result.stderr
+        assert result.json() == stored[row["event_id_cnty"]], row["event_id_cnty"]
+    assert [stored[r["event_id_cnty"]]["drone_operator"] for r in _ROWS] == ["nonstate", "nonstate", "state"]
+
+
+HELDOUT = Path(__file__).parent / "data" / "drone_notes_heldout.csv"
+
+
+def test_heldout_batch_keeps_what_was_measured() -> None:
+    """The held-out batch, scored once after the rules were final and never tuned on.  The aims set
+    for it (operator accuracy 0.95, drone precision 0.97) were NOT met: it measured precision 0.849,
+    recall 0.989, role 0.912, operator 0.879 (0.804 / 0.868 / 0.813 under the previous rules).  These
+    floors hold what was reached; docs/tagging.md lists the misses."""
+    scores = _file_scores(HELDOUT)
+    print(scores)
+    assert scores["precision"] >= 0.84 and scores["recall"] >= 0.98
+    assert scores["role"] >= 0.90 and scores["operator"] >= 0.87

@@ -222,11 +222,15 @@ def tag_command(
     sub_event_type: Optional[str] = typer.Option(None, "--sub-event-type"),
     actor1: Optional[str] = typer.Option(None, "--actor1"),
     actor2: Optional[str] = typer.Option(None, "--actor2"),
+    inter1: Optional[str] = typer.Option(None, "--inter1", help="ACLED inter code of actor1 (1, 2...) "
+                                         "or its API label ('State forces')."),
+    inter2: Optional[str] = typer.Option(None, "--inter2", help="ACLED inter code of actor2."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Tag one note as the ingest would: drone used? role, operator, platform."""
+    """Tag one note as the ingest would: drone used? role, operator, platform.  Given the row's
+    event type, actors and inter codes, the answer is the one ingest stores for that row."""
     tag = tag_text(text, event_type=event_type, sub_event_type=sub_event_type, actor1=actor1,
-                   actor2=actor2)
+                   actor2=actor2, inter1=inter1, inter2=inter2)
     data = {"drone": tag.drone, "drone_role": tag.role, "drone_operator": tag.operator,
             "drone_platform": tag.platform}
     emit(data, as_json, lambda: console.print(

@@ -22,9 +22,13 @@ Why the text is lower-cased and accent-stripped first
 How a note is read (in this order)
     1. Phrases that contain a drone word but say nothing about a drone in flight are blanked out:
        "air/drone strike" (ACLED's own category name), anti-drone / counter-drone kit, jammers, drone
-       hangars and bases, drone parts, pilots in training, names and nicknames ("the Drone Hotel").
-    2. A drone term must remain (drone, UAV, quadcopter, FPV, TB2, Akinci, Reaper, Mavic, drone
-       kamikaze, aéronef sans pilote...).  Manned air strikes (jets, helicopters, Su-24, L-39,
+       hangars, bases, workshops, depots and launch sites (a jet bombing one flies no drone), drone
+       parts, pilots in training, names and nicknames ("the Drone Hotel"), and drones promised or
+       announced for later ("drones would support", "des drones seront déployés").
+    2. A drone term must remain (drone, UAV, quadcopter, FPV, TB2, Akinci, Mavic, drone kamikaze,
+       aéronef sans pilote...).  Words that are also names or acronyms count only in a drone's
+       company: "a UAS" (not "the UAS cooperative"), "US Reapers" (not the "Grim Reapers"),
+       "Matrice 30T" (not "la matrice des risques"); "DJI" and "predators" alone never do.  Manned air strikes (jets, helicopters, Su-24, L-39,
        "aviation", "vecteurs aériens", "frappes aériennes") carry no drone term and so stay untagged,
        even when ACLED codes them "Air/drone strike".
     3. Negations and doubts veto the event ("no drone was used", "not a drone", "aucun drone",
@@ -32,16 +36,27 @@ How a note is read (in this order)
     4. Frames where drones are talked about but not flown veto it unless an operational verb is
        present: protests and riots, and strategic developments about acquisitions, deliveries,
        ceremonies, training, bans, threats, statements or denials.
-    5. Role: a drone downing an aircraft (strike) > the drone intercepted (shot down, jammed,
-       crashed, captured, seized) > explicit strike cue > ISR cue > "attacked ... with drones" and the
-       event type (explosions/remote violence default to strike, everything else to ISR).
+    5. Role: a drone downing an aircraft (strike) > the drone intercepted (shot, shut or brought
+       down, jammed, crashed, captured, seized, confiscated) > a strike cue tied to the drone > ISR
+       cue > a strike cue that names no drone (an IED, an "explosive-laden" vehicle, "engin
+       explosif": another party's weapon when the drone only watched) > the event type
+       (explosions/remote violence default to strike, everything else to ISR) > "attacked ... with
+       drones".  The drone-tied strike cues read a copy of the text where a drone escorting, covering
+       or guiding someone is consumed and a change of subject ("while", "as", "pendant que") ends the
+       clause, so "a drone overflew Kidal while FLA fighters struck" is ISR.
     6. Operator: an explicit "unidentified drone"/"operator unknown" > a MALE platform (only states
        fly them in this theatre) > an actor written next to the drone ("JNIM drone", "drone de
-       l'armée", "drone operated by IS Sahel", "drone ennemi") > an attribution ("it belonged to
-       ISWAP") > for interceptions, the side that lost it (``inter2``) unless "its drone" names the
-       owner > the first actor of the clause that introduces the drone (preferring the one after a
-       "said/reported" verb) > ``inter1`` (ACLED's actor1 is the one that acted; the actor1 name when
-       the code is missing) > unknown.
+       l'armée", "drone operated by IS Sahel", "drone ennemi", "un drone russe", "a Western drone")
+       > an attribution ("it belonged to ISWAP", "the FLA blamed the army") > whom a seized drone
+       was taken from ("confiscated a drone from Nigerian soldiers") > "a drone that JNIM
+       militants had been flying" > the party it watched over ("a FAMa convoy escorted by a drone") > for interceptions, the side that
+       lost it (``inter2``) unless "its drone" names the owner > the named dropper or firer
+       ("soldiers fired ... from a drone") > the actor after a "said/reported" verb > the first
+       actor of the clause that introduces the drone > ``inter1`` (ACLED's actor1 is the one that
+       acted; the actor1 name when the code is missing) > unknown.  Before the last three, the
+       parties that did not fly it are blanked: targets and victims ("JNIM militants were killed
+       when a drone struck", "neutralised several terrorists"), speakers of a drone they did not
+       fly ("FLA fighters said a drone had bombed their base") and sources ("selon l'armée,").
     7. Platform: MALE > FPV/kamikaze > fixed-wing > quadcopter > unknown, from explicit names only.
 
 Known limits are listed in ``docs/tagging.md`` with the measured precision and recall.
@@ -70,12 +85,19 @@ INPUT_COLUMNS = ("notes", "event_type", "sub_event_type", "actor1", "actor2", "i
 
 #: Words that name a drone.  English and French share "drone(s)".
 DRONE_TERMS_EN: list[str] = [
-    r"drones?", r"uavs?", r"ucavs?", r"uas", r"rpas", r"unmanned aerial", r"unmanned aircraft",
+    r"drones?", r"uavs?", r"unmanned aerial", r"unmanned aircraft",
     r"quadcopters?", r"quadrocopters?", r"quadrotors?", r"multi-?rotors?", r"hexacopters?", r"octocopters?",
     r"fpv",
-    r"bayraktar", r"tb2s?", r"akincis?", r"mq-?9a?", r"mq-?1c?", r"reapers?", r"predators?",
-    r"wing ?loong", r"mavic", r"matrice", r"dji", r"scan ?eagle",
+    r"bayraktar", r"tb2s?", r"akincis?", r"mq-?9a?", r"mq-?1c?",
+    r"wing ?loong", r"mavic", r"scan ?eagle",
+    # Words that are also names, acronyms or common nouns count only in a drone's company: the
+    # "UAS" cooperative, the "Grim Reapers" gang, a man called Dji, "la matrice des risques",
+    # hyenas "and other predators".  "a UAS", "US Reapers", "Matrice 30T", "DJI Mavic" still count.
+    r"(?:an?|one|two|three|\d+|several|armed|small|military|its|their|un|une|des|deux) (?:uas|rpas|ucavs?)",
+    r"(?:us|american|french|americains?|francais) (?:reapers?|predators?)", r"matrice[- ]?\d+\w*",
 ]
+#: The bare words inside those company-only terms: the cheap candidate test looks for these.
+AMBIGUOUS_DRONE_WORDS: list[str] = [r"uas", r"rpas", r"ucav", r"reaper", r"predator", r"matrice"]
 DRONE_TERMS_FR: list[str] = [
     r"quadricopteres?", r"aeronefs? sans pilote", r"aeronefs? telepilotes?", r"appareils? telepilotes?",
     r"avions? sans pilote", r"drones? kamikazes?", r"(?:appareil|engin|aeronef)s? teleguides?",
@@ -94,11 +116,25 @@ NOT_EVIDENCE_EN: list[str] = [
     r"no armed drones?",                                 # a capability not there, not a strike
     # trades around drones are not a drone in flight ("a technician who repaired drones")
     r"(?:repair\w*|sell\w*|sold|build\w*|built|manufactur\w*) (?:civilian |commercial |small )?drones?",
+    # where drones are made, kept or carried: a jet bombing a "drone workshop" flies no drone
+    r"drone (?:workshops?|launch(?:ing)? (?:sites?|pads?|points?)|launchers?|depots?|warehouses?|stores?|"
+    r"stockpiles?|caches?|assembly|storage|sites?)\b",
+    r"(?:workshops?|warehouses?|depots?|stores?|sites?|caches?|stockpiles?|trucks?|vehicles?|lorr(?:y|ies)) "
+    r"(?:where|storing|containing|holding|carrying|transporting|used to (?:store|build|assemble))"
+    r"[^.;]{0,30}?drones?(?: (?:were|was) (?:assembled|stored|kept|built|made|hidden))?",
+    # drones promised or announced for later are not flying in this event
+    r"\b(?:would|will|shall|promis\w*|pledg\w*|vow\w*|plans? to|planned to|intends? to|is to|are to)\b"
+    r"[^.;]{0,50}?\bdrones?\b(?: support)?",
+    r"\bdrones?\b(?: support)?[^.;]{0,40}?\b(?:would|will) (?:soon |also |now )?(?:be|support|arrive|join|help)\b",
 ]
 NOT_EVIDENCE_FR: list[str] = [
     r"anti-? ?drones?",
     r"brouilleurs?(?: de| anti-?)? drones?",
-    r"(?:base|hangar|usine|pilotes?|formation)s? (?:d'assemblage |de fabrication )?(?:de|a|des|aux) drones?",
+    r"(?:base|hangar|usine|pilotes?|formation|atelier|entrepot|depot|stock|cache|site)s? "
+    r"(?:d'assemblage |de fabrication |de stockage |de lancement )?(?:de|a|des|aux|d') drones?",
+    r"\b(?:seraient|seront|sera|serait|vont|devraient|devront|promis|promet\w*|prochaine?s?|futurs?|futures?|"
+    r"envisag\w*|prevoi\w*|prevu\w*)\b[^.;]{0,50}?\bdrones?\b",
+    r"\bdrones?\b[^.;]{0,30}?\b(?:seraient|seront|sera|serait|vont|devraient|devront)\b",
     r"(?:surnomme|dit) ['\"]?drone",
 ]
 #: Checked on the original (case-sensitive) notes: "Drone Hotel", "Drone Camp" are names.
@@ -162,14 +198,14 @@ _DET_FR = r"(?:un |une |le |la |les |l'|des |deux |trois |\d+ |plusieurs |leur |
 #: The drone is the object of a downing or capture.  Runs on text where the prepositions
 #: "with/by/using/par/avec" are replaced by "|" so "destroyed two pick-ups with a drone" cannot match.
 INTERCEPT_ACTIVE_EN: list[str] = [
-    r"(?:shot|brought|forced|took|taken|shooting|bringing) down " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
-    r"(?:downed|intercepted|jammed|captured|capturing|seized|seizing|recovered|recovering|neutrali[sz]ed|"
-    r"destroyed|found) " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
+    r"(?:shot|shut|brought|forced|took|taken|shooting|shutting|bringing) down " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
+    r"(?:downed|intercepted|jammed|captured|capturing|seized|seizing|confiscat\w+|recovered|recovering|"
+    r"neutrali[sz]ed|destroyed|found) " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
 ]
 #: The drone is the subject of a passive downing or of a crash; "it was shot down" follows a drone.
 INTERCEPT_PASSIVE_EN: list[str] = [
-    _DRONE_NOUN + r"[^.;]{0,60}(?:was|were|been|being) (?:[a-z]+ )?(?:shot down|downed|brought down|"
-    r"forced down|intercepted|jammed|captured|seized|neutrali[sz]ed|destroyed|recovered)",
+    _DRONE_NOUN + r"[^.;]{0,60}(?:was|were|been|being) (?:[a-z]+ )?(?:shot down|shut down|downed|brought down|"
+    r"forced down|intercepted|jammed|captured|seized|confiscated|neutrali[sz]ed|destroyed|recovered)",
     _DRONE_NOUN + r"[^.;]{0,50}\b(?:crashed|crash-landed|came down|went down|emergency landing|fell)",
     r"crashed " + _DRONE_NOUN, r"wreckage of [^.;]{0,25}" + _DRONE_NOUN,
     r"\b(?:it|they) (?:was|were) (?:later |then |quickly )?(?:shot down|downed|brought down|intercepted|jammed)",
@@ -177,12 +213,13 @@ INTERCEPT_PASSIVE_EN: list[str] = [
 ]
 INTERCEPT_ACTIVE_FR: list[str] = [
     r"(?:abattu|abattus|abattre|abattant|neutralise|neutraliser|intercepte|intercepter|detruit|detruire|"
-    r"recupere|recuperer|saisi|saisir|brouille|brouiller|capture|capturer)s? " + _DET_FR + r"(?:[a-z0-9'-]+ ){0,3}" + _DRONE_NOUN,
+    r"recupere|recuperer|saisi|saisir|brouille|brouiller|capture|capturer|confisque|confisquer|descendu|"
+    r"fait tomber)s? " + _DET_FR + r"(?:[a-z0-9'-]+ ){0,3}" + _DRONE_NOUN,
     r"s'empar\w* [^.;]{0,30}" + _DRONE_NOUN,
 ]
 INTERCEPT_PASSIVE_FR: list[str] = [
     _DRONE_NOUN + r"[^.;]{0,60}\b(?:a|ont|avait|avaient|aurait|auraient) ete (?:abattu|neutralise|"
-    r"intercepte|detruit|recupere|saisi|brouille|capture)",
+    r"intercepte|detruit|recupere|saisi|brouille|capture|confisque|descendu)",
     _DRONE_NOUN + r"[^.;]{0,60}(?:s'est|se sont|s'etait|s'etaient) (?:ecrase|abime)",
     _DRONE_NOUN + r" (?:[a-z]+ )?(?:abattus?|ecrases?|neutralises?|interceptes?|tombes?)\b",
     r"\b(?:il|ils|elle|l'appareil|l'engin) (?:a|ont) ete (?:abattus?|interceptes?|brouilles?|detruits?|neutralises?)",
@@ -200,7 +237,8 @@ DRONE_DOWNS_AIRCRAFT: list[str] = [
 #: Explicit evidence that the drone delivered a weapon.
 STRIKE_EN: list[str] = [
     r"drone[- ]?strikes?", r"drone attacks?", r"drone[- ]borne", r"\barmed drones?", r"attack drones?",
-    r"kamikaze", r"suicide drones?", r"fpv", r"explosive[- ]laden", r"precision strike",
+    r"kamikaze", r"suicide drones?", r"fpv",
+    r"(?:fired|shot|opened fire)[^.;]{0,30} from (?:a |an |the )?(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
     r"(?:drop|dropped|dropping|drops) [^.;]{0,40}(?:explosive|bomb|grenade|charge|munition|ied|mortar|shell)",
     r"(?:explosive|bomb|grenade|charge|munition)s? [^.;]{0,30}dropped",
     _DRONE_NOUN + r"[^.;,]{0,40}\b(?:struck|strike|strikes|hit|hits|bombed|fired (?:a |on |missiles)|killed|"
@@ -214,23 +252,49 @@ STRIKE_EN: list[str] = [
 ]
 STRIKE_FR: list[str] = [
     r"frappes? (?:de |par |d'un |du |des |aux )?drones?", r"attaques? (?:de |au |aux |par )drones?",
-    r"drones? (?:kamikazes?|armes?|d'attaque|suicides?)", r"largu\w*", r"(?:charges?|engins?) explosi\w*",
+    r"drones? (?:kamikazes?|armes?|d'attaque|suicides?)", r"largu\w*",
     _DRONE_NOUN + r"[^.;]{0,40}(?:ont frappe|a frappe|frappant|a touche|ont touche|a bombarde|"
     r"ont bombarde|bombarde|a tue|ont tue|a explose|explose)",
     r"(?:frapp|touch|bombard)\w* [^.;]{0,40}(?:avec|par|a l'aide d'|au moyen d') ?(?:un |des )?" + _DRONE_NOUN,
     r"(?:utilise|utilisant|utiliser|employe|lance)\w* [^.;]{0,30}" + _DRONE_NOUN + r"[^.;]{0,15} pour (?:frapper|attaquer|larguer|bombarder)",
 ]
 
+#: A drone watching over someone: "escorted by a drone", "under drone air cover", "sous la
+#: couverture d'un drone"; the one watched over flies it.
+_WATCHED_OVER = (
+    r"(?:(?:escorted|covered|accompanied|guided|protected) by (?:a |an |the )?(?:[a-z-]+ ){0,2}" + _DRONE_NOUN
+    + r"|under (?:the )?(?:air cover|cover|watch|surveillance|protection) of (?:a |an |the )?(?:[a-z-]+ ){0,2}"
+    + _DRONE_NOUN + r"|under " + _DRONE_NOUN + r" (?:air cover|cover|surveillance|watch|overwatch|protection)"
+    r"|sous (?:la )?(?:couverture|surveillance|protection)(?: aerienne)? (?:d'un |d'une |de |des |du )"
+    r"(?:[a-z-]+ ){0,2}" + _DRONE_NOUN + r")"
+)
+#: Strike cues that name no drone ("an IED", "an explosive-laden vehicle", "engin explosif"): in a note
+#: whose drone watched, they are another party's weapon, so they count only after the ISR cues.
+STRIKE_UNTIED: list[str] = [r"explosive[- ]laden", r"precision strike", r"(?:charges?|engins?) explosi\w*"]
+#: A drone watching over, escorting or guiding someone else's fire.  These phrases are consumed
+#: before the strike cues run, so "a convoy escorted by a drone hit an IED" or "a drone guided the
+#: artillery that struck" is not read as the drone striking.
+ISR_BOUND: list[str] = [
+    _WATCHED_OVER,
+    r"(?:monitored|watched|filmed|spotted|detected|located|observed|tracked) by (?:a |an |the |two |several )?"
+    r"(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
+    _DRONE_NOUN + r" (?:[a-z-]+ ){0,2}?(?:guided|guiding|directed|directing|adjusted|adjusting|escorted|escorting|"
+    r"accompan\w+|provided (?:air )?cover|providing (?:air )?cover)",
+]
+#: Clause openers after which the subject changes ("a drone overflew Kidal while FLA fighters struck").
+_CLAUSE_BREAK = (r"\b(?:while|whereas|before|after|as|when|pendant que|pendant qu|avant que|avant qu|"
+                 r"alors que|tandis que|quand|lorsque|lorsqu)\b")
+
 #: Watching, filming, guiding fire: intelligence, surveillance and reconnaissance.
 ISR_EN: list[str] = [
     r"surveil\w*", r"reconnaissance", r"recon\b", r"\bisr\b", r"observ\w*", r"spott\w*", r"sighted",
     r"film\w*", r"footage", r"track\w*", r"watch\w*", r"monitor\w*", r"guide\w*", r"adjust fire",
     r"scout\w*", r"circling", r"hover\w*", r"overfl\w*", r"flew over", r"flying over", r"fly over",
-    r"locate\w*", r"detect\w*", r"survey\w*", r"overwatch",
+    r"locate\w*", r"detect\w*", r"survey\w*", r"overwatch", r"air cover",
 ]
 ISR_FR: list[str] = [
     r"survol\w*", r"repera\w*", r"reperer", r"repere", r"observ\w*", r"surveill\w*", r"filme\w*",
-    r"regler les tirs", r"localiser", r"espionn\w*", r"renseignement", r"au-dessus",
+    r"regler les tirs", r"localiser", r"espionn\w*", r"renseignement", r"au-dessus", r"couverture aerienne",
 ]
 
 #: Armed-forces words (state) and armed-group words (non-state), EN and FR.
@@ -241,11 +305,14 @@ STATE_ACTORS: list[str] = [
     r"gouvernement", r"junta", r"etat-major", r"state", r"wagner", r"africa corps", r"afrika korps",
     r"barkhane", r"us", r"american", r"french", r"russian", r"malian", r"burkinabe", r"nigerien",
     r"nigerian", r"togolese", r"beninese", r"chadian", r"maliennes?", r"nigeriennes?", r"nigerianes?",
-    r"togolaises?", r"beninoises?", r"tchadiennes?", r"francaises?", r"russes?", r"americaine?s?",
+    r"togolaises?", r"beninoises?", r"tchadiennes?", r"francais(?:es?)?", r"russes?", r"americaine?s?",
     r"vdp",
+    # owners named by alliance: only states fly drones as "Western", "MNJTF" or AES drones
+    r"western", r"occidental\w*", r"mnjtf", r"multinational joint task force", r"aes",
+    r"alliance des etats du sahel", r"alliance of sahel states", r"maliens?", r"tchadiens?",
 ]
 NONSTATE_ACTORS: list[str] = [
-    r"jnim", r"gsim", r"jihadists?", r"djihadistes?", r"terrorists?", r"terroristes?", r"militants?",
+    r"jnim", r"gsim", r"jihadists?", r"jihadistes?", r"djihadistes?", r"terrorists?", r"terroristes?", r"militants?",
     r"insurgents?", r"insurges", r"rebels?", r"rebelles?", r"iswap", r"is sahel", r"islamic state",
     r"etat islamique", r"eigs", r"isgs", r"issp", r"boko haram", r"jas", r"fla", r"csp(?:-dpa)?",
     r"armed groups?", r"armed men", r"groupes? armes?", r"hommes armes", r"assailants?",
@@ -259,17 +326,38 @@ TARGET_EN = (
     r"positions?|outposts?|detachments?|convoys?|patrols?|vehicles?|pick-ups?|trucks?|trenches?|"
     r"checkpoints?|barracks|compound|helicopters?|aircraft|jets?)"
 )
-#: Passive victims ("a Togolese soldier was killed when...") are not actors either.
-VICTIM_EN = (
-    r"(?:(?:malian|burkinabe|nigerien|nigerian|togolese|beninese|chadian) )?(?:soldiers?|troops|gendarmes?|"
-    r"policem[ae]n|vdp(?: members?)?)\b[^.;]{0,40}?\b(?:was|were|had been|have been|reported being) "
-    r"(?:killed|wounded|injured|hit|targeted|attacked)"
-)
 TARGET_FR = (
     r"(?:poste|camp|base|position|avant-poste|convoi|patrouille|vehicule|pick-up|blinde|camion|caserne|"
     r"detachement|helicoptere)s? (?:militaires?|de l'armee|des fama|des fds|de la gendarmerie)"
     r"(?: (?:malienne|burkinabe|nigerienne|nigeriane|togolaise|beninoise|tchadienne))?"
 )
+_ANY_ACTOR = r"\b(?:" + "|".join(STATE_ACTORS + NONSTATE_ACTORS) + r")\b"
+_HARMED = (r"(?:killed|wounded|injured|hit|targeted|attacked|struck|bombed|neutrali[sz]ed|tue\w*|blesse\w*|"
+           r"neutralise\w*|vise\w*|frappe\w*|touche\w*|bombarde\w*|cible\w*)")
+#: Parties named in a note that did not fly its drone: the ones it hit, the ones who only speak of
+#: it, and sources.  Blanked before the actor-in-clause rules look for who flew it.
+NOT_THE_OPERATOR: list[str] = [
+    # victims: "JNIM militants were killed when a drone struck", "ISWAP militants targeted by a
+    # drone strike", "des terroristes du JNIM ont ete neutralises par une frappe de drone"
+    _ANY_ACTOR + r"[^.;]*?\b(?:(?:was|were|had been|have been|has been|being|reported being|a ete|"
+    r"ont ete|avaient ete|sont|est) (?:[a-z]+ )?" + _HARMED + r"|(?:targeted|hit|struck|killed|wounded|bombed) by)\b",
+    # objects of an attack: "neutralised several terrorists", "killing 12 militants"
+    r"\b(?:killed|killing|kill|kills|struck|striking|strikes|hit|hitting|hits|targeted|targeting|targets|bombed|"
+    r"bombing|neutrali[sz]\w*|wounded|wounding|injured|injuring|tue|tuant|tues|tuer|frapp\w*|vise|visant|"
+    r"visaient|visait|bombard\w*|cibl\w*|bless\w*) (?:[a-z0-9'-]+ ){0,3}?" + _ANY_ACTOR,
+    # speakers of a drone they did not fly: "FLA fighters said a drone had bombed their base"
+    _ANY_ACTOR + r" (?:[a-z'-]+ ){0,2}?(?:said|says|reported|stated|told|affirm\w*|indiqu\w*|declar\w*|"
+    r"rapport\w*) (?:that |qu'|que )?(?:a|an|the|un|une|des|le|la|les|l')\b",
+    # sources: "according to the army,", "selon l'armee,"
+    r"\b(?:according to|selon|d'apres) [^,.;]*,",
+]
+#: Verbs whose subject flew the drone: "JNIM militants dropped explosives from a drone".
+FLEW_VERBS: list[str] = [
+    r"dropped", r"released", r"launched", r"flew", r"flown", r"piloted", r"operated", r"used", r"deployed",
+    r"sent", r"fired", r"largu\w*", r"lache\w*", r"lance\w*", r"tire\w*", r"utilis\w*", r"deploy\w*",
+    r"employ\w*", r"envoy\w*",
+]
+
 #: Reported speech: the actor after "said/affirme" is the one that acted.
 REPORT_VERBS: list[str] = [
     r"said", r"says", r"reported", r"claimed", r"announced", r"stated", r"added", r"affirm\w*",
@@ -286,12 +374,16 @@ _DRONE_MOD_FR = (
 )
 #: Who flew it: unknown when the note says so.
 UNKNOWN_OPERATOR: list[str] = [
-    r"(?:unidentified|unknown|unattributed) (?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
-    _DRONE_NOUN + r"[^.;]{0,30}(?:of unknown origin|non identifies?|d'origine inconnue)",
-    r"(?:operator|operateur)s?[^.;]{0,25}(?:unknown|not (?:been )?identified|n'a pas ete identifie|"
+    # "an unidentified (aerial) drone", but not "unknown assailants used a drone": they are armed men
+    r"(?:unidentified|unknown|unattributed|unclaimed) (?:(?:aerial|small|armed|flying|surveillance|kamikaze|"
+    r"fpv|attack|military|foreign) ){0,2}" + _DRONE_NOUN,
+    _DRONE_NOUN + r"[^.;]{0,30}(?:(?:of|from) (?:an? )?(?:unknown|unidentified|undetermined|unclear) "
+    r"(?:origin|provenance|ownership|source|owner|operator)|"
+    r"non identifies?|non revendiques?|d'origine (?:inconnue|indeterminee)|de provenance (?:inconnue|indeterminee))",
+    r"(?:operator|operateur|owner|proprietaire)s?[^.;]{0,25}(?:unknown|not (?:been )?identified|n'a pas ete identifie|"
     r"n'est pas connu|non identifie|inconnu)",
-    r"(?:origin|origine)[^.;]{0,25}(?:could not be determined|unknown|not (?:been )?determined|inconnue|"
-    r"n'a pas pu etre determinee)",
+    r"(?:origin|origine|provenance)[^.;]{0,25}(?:could not be determined|unknown|not (?:been )?determined|inconnue|"
+    r"indeterminee|n'a pas pu etre determinee)",
     r"aeronef non identifie",
 ]
 
@@ -395,14 +487,18 @@ ATTACK_WITH_DRONES = (
 def _role_sql(t: str) -> str:
     """drone_role, in priority order (see module docstring, step 5)."""
     t_obj = f"regexp_replace({t}, {_lit(_PREPOSITIONS)}, '|', 'g')"
+    # For the strike cues: the phrases where a drone only watches are consumed, and a change of
+    # subject ends the clause, so "drone ... struck" cannot reach across to another party's fire.
+    t_strike = f"regexp_replace({t}, {_lit(_alt(ISR_BOUND + [_CLAUSE_BREAK]))}, ';', 'g')"
     sub = "lower(coalesce(event_type, '') || ' ' || coalesce(sub_event_type, ''))"
     return (
         "CASE"
         f" WHEN {_rx(t, _alt(DRONE_DOWNS_AIRCRAFT))} THEN 'strike'"
         f" WHEN {_rx(t_obj, _alt(INTERCEPT_ACTIVE_EN + INTERCEPT_ACTIVE_FR))} THEN 'intercepted'"
         f" WHEN {_rx(t, _alt(INTERCEPT_PASSIVE_EN + INTERCEPT_PASSIVE_FR))} THEN 'intercepted'"
-        f" WHEN {_rx(t, _alt(STRIKE_EN + STRIKE_FR))} THEN 'strike'"
-        f" WHEN {_rx(t, _words(ISR_EN + ISR_FR))} THEN 'isr'"
+        f" WHEN {_rx(t_strike, _alt(STRIKE_EN + STRIKE_FR))} THEN 'strike'"
+        f" WHEN {_rx(t, _alt([_words(ISR_EN + ISR_FR)] + ISR_BOUND))} THEN 'isr'"
+        f" WHEN {_rx(t, _alt(STRIKE_UNTIED))} THEN 'strike'"
         f" WHEN {_rx(sub, r'air/drone|remote violence|explosion')} THEN 'strike'"
         f" WHEN {_rx(t, ATTACK_WITH_DRONES)} THEN 'strike'"
         " ELSE 'isr' END"
@@ -460,6 +556,13 @@ def _actor_before_drone(actor: str) -> str:
     return actor + rf"(?:'s)? (?:{_DRONE_MOD}){{0,2}}(?:drones?|uavs?|quadcopters?|aircraft)\b"
 
 
+def _actor_flew(actor: str) -> str:
+    """The named dropper or firer: "soldiers fired on the attackers from a drone", "les terroristes
+    ont utilise des drones"; one word at most between the actor and its verb."""
+    return (actor + r" (?:[a-z'-]+ )?(?:(?:have|has|had|ont|a|avaient|avait) )?" + _alt(FLEW_VERBS)
+            + r"\b[^.;]*?" + _DRONE_WORD)
+
+
 def _actor_in_drone_clause(actor: str) -> str:
     """The first actor of the clause that introduces the drone: "FAMa carried out drone strikes"."""
     return actor + r"[^.;]*?" + _DRONE_WORD
@@ -475,11 +578,27 @@ def _actor_patterns() -> dict[str, str]:
                   r"by |from the |from |de l'|de la |du |des |d'|appartenant (?:a|aux) |"
                   r"lances? par (?:des |les |le |la |l')?|pilotes? par (?:des |les |le |la |l')?|"
                   r"operes? par (?:des |les |le |la |l')?)" + _ACTOR),
-        # "drone militaire", "drone ennemi"
-        "adjective": _DRONE_NOUN + r" (?:(militaires?)|(ennemis?|terroristes?|djihadistes?|jihadistes?|rebelles?))\b",
+        # "drone militaire", "drone ennemi", "un drone russe", "un drone occidental"
+        "adjective": (_DRONE_NOUN + r" (?:(militaires?|occidental\w*|americaine?s?|francais(?:es?)?|russes?|turcs?|"
+                      r"turques?|nigeriens?|nigeriennes?|maliens?|maliennes?|burkinabes?|tchadien\w*|togolais\w*|"
+                      r"beninois\w*)|(ennemis?|terroristes?|djihadistes?|jihadistes?|rebelles?))\b"),
+        # "confiscated a drone from Nigerian soldiers", "confisque un drone a des combattants de l'EIGS"
+        "seized_from": (r"\b(?:confiscat\w*|seiz\w*|captur\w*|recover\w*|took|taken|saisi\w*|confisqu\w*|"
+                        r"recupere\w*) [^.;]*?" + _DRONE_NOUN + r"[^.;]*?\b(?:from|a|aux|chez) (?:a |an |the |des |les |la |le |l'|un |une )?"
+                        + _ACTOR),
+        # "a drone that JNIM militants had been flying"
+        "flown_by": (_DRONE_NOUN + r" (?:that|which|qu'|que) (?:the |les |des )?" + _ACTOR
+                     + r"(?: [a-z]+){0,2}? (?:had been |have been |were |was |had |avaient |ont )?(?:flying|flew|flown|"
+                     r"operat\w+|launch\w*|using|used|pilot\w+|lance\w*|utilis\w*)"),
+        # the party a drone watches over: "a FAMa convoy escorted by a drone", "troops advanced under
+        # drone air cover"; "sous la couverture d'un drone, les FDS ont riposte"
+        "escorted": _ACTOR + r" (?:[a-z'-]+ ){0,4}?" + _WATCHED_OVER,
+        "escorted_after": _WATCHED_OVER + r"[^.;,]*, (?:the |les |des |la |le |l')?" + _ACTOR,
         # "it belonged to ISWAP", "attributed to JNIM", "believed to be the army"
         "attributed": (r"(?:belong\w* to|attributed (?:it |them )?to|believed to be|thought to be|said to be|"
-                       r"appartenai\w* (?:a|aux|au)|attribue\w* (?:a|aux|au)) (?:the |l'|la |le |les |des )?" + _ACTOR),
+                       r"blamed(?: (?:it|them|the (?:strike|attack)) on)?|accused|"
+                       r"appartenai\w* (?:a|aux|au)|attribue\w* (?:a|aux|au)|impute\w* (?:a|aux|au)|accuse\w*) "
+                       r"(?:the |l'|la |le |les |des )?" + _ACTOR),
         # reported speech: "Nigerian troops said ISWAP militants dropped ... from drones"
         "reported": _words(REPORT_VERBS) + r"[^.;]*?" + _ACTOR + r"[^.;]*?" + _DRONE_WORD,
     }
@@ -493,9 +612,9 @@ def _operator_sql(t: str, role: str, platform: str) -> str:
     branch, so on rows where an early rule answers, the later regexes never run.
     """
     p = _actor_patterns()
-    t_op = f"regexp_replace({t}, {_lit(_alt([TARGET_EN, VICTIM_EN, TARGET_FR]))}, ' target ', 'g')"
+    t_op = f"regexp_replace({t}, {_lit(_alt([TARGET_EN, TARGET_FR] + NOT_THE_OPERATOR))}, ' target ', 'g')"
     possessive = _rx(t, r"\b(?:its|their|ses|leurs|son|sa) (?:own )?(?:[a-z-]+ )?" + _DRONE_NOUN)
-    by_subject = (f"coalesce({_side_sql(t_op, p['reported'])}, "
+    by_subject = (f"coalesce({_leading_side_sql(t_op, _actor_flew)}, {_side_sql(t_op, p['reported'])}, "
                   f"{_leading_side_sql(t_op, _actor_in_drone_clause)})")
     # Coded actors: the inter code, or failing that the actor's name ("Military Forces of Mali").
     name1, name2 = (f"strip_accents(lower(coalesce({c}, '')))" for c in ("actor1", "actor2"))
@@ -511,9 +630,10 @@ def _operator_sql(t: str, role: str, platform: str) -> str:
                 f"ELSE coalesce({by_subject}, {side1}, 'unknown') END")
     # Actor written next to the drone, or an attribution.  Most notes have none: one pass of their
     # union decides that, instead of four passes (a union matches iff one of its parts does).
-    beside = (f"coalesce({_leading_side_sql(t, _actor_before_drone)}, {_side_sql(t, p['after'])}, "
-              f"{_side_sql(t, p['adjective'])}, {_side_sql(t, p['attributed'])})")
-    any_beside = _rx(t, _alt([_actor_before_drone(_ACTOR), p["after"], p["adjective"], p["attributed"]]))
+    near = ("after", "adjective", "attributed", "seized_from", "flown_by", "escorted", "escorted_after")
+    beside = (f"coalesce({_leading_side_sql(t, _actor_before_drone)}, "
+              + ", ".join(_side_sql(t, p[k]) for k in near) + ")")
+    any_beside = _rx(t, _alt([_actor_before_drone(_ACTOR)] + [p[k] for k in near]))
     return (
         "CASE"
         f" WHEN {_rx(t, _alt(UNKNOWN_OPERATOR))} THEN 'unknown'"
@@ -572,7 +692,10 @@ def drone_candidate_sql() -> str:
     of their first step. In an export only a small share of notes pass, and only those pay for the
     normalised text and the full rules.
     """
-    terms = "".join(_ACCENTED.get(ch, ch) for ch in _alt(DRONE_TERMS_EN + DRONE_TERMS_FR))
+    # The company-only terms are searched as their bare word: a plain word scans faster than a
+    # term that opens on an article, and finding "uas" is all a superset test needs.
+    plain = [term for term in DRONE_TERMS_EN if not any(word in term for word in AMBIGUOUS_DRONE_WORDS)]
+    terms = "".join(_ACCENTED.get(ch, ch) for ch in _alt(plain + AMBIGUOUS_DRONE_WORDS + DRONE_TERMS_FR))
     return _rx("coalesce(notes, '')", "(?i)" + terms)
 
 
