@@ -506,8 +506,8 @@ def test_cli_reports_a_malformed_base_url_in_one_line(sahelsim, tmp_path: Path) 
     config.write_text('[acled]\nusername = "u@example.org"\npassword = "p"\n')
     result = sahelsim("fetch", "acled", "--config", config, "--base-url", "http://[::1", timeout=60)
     assert result.code == 2 and result.stdout == "" and "Traceback" not in result.stderr
-    # the error is the last line (the fetch command draws its progress bar before fetching)
-    assert result.stderr.strip().splitlines()[-1].startswith("error: field '--base-url': not a URL")
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # no progress line above it
+    assert result.stderr.startswith("error: field '--base-url': not a URL")
 
 
 def test_a_killed_fetchs_staging_folder_is_removed_by_the_next(server: AcledTestServer,

@@ -51,13 +51,6 @@ def test_help_shows_bracketed_text_whole(sahelsim):
     assert "Config file with an [acled] table." in " ".join(result.stdout.split())
 
 
-def test_a_malformed_base_url_is_one_line_without_a_progress_line(sahelsim):
-    result = sahelsim("fetch", "acled", "--base-url", "http://[::1",
-                      env={"ACLED_USERNAME": "analyst@example.org", "ACLED_PASSWORD": "secret"})
-    assert result.code == 2
-    assert len(result.stderr.strip().splitlines()) == 1 and "--base-url" in result.stderr
-
-
 def test_a_refused_first_ingest_creates_no_store(sahelsim, tmp_path):
     people = tmp_path / "people.csv"
     people.write_text("name,age\nAmadou,30\n")

@@ -277,6 +277,14 @@ def test_deletion_list_removes_events(tmp_path, db):
     assert [row["event_id_cnty"] for row in stored(db)] == ["MLI1001"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "utf-8-sig"])
+def test_a_deletion_list_is_read_in_any_encoding_an_export_comes_in(tmp_path, db, encoding):
+    ingest([write_acled(tmp_path / "a.csv", [event(), event(event_id_cnty="MLI2")])], db)
+    deletions = tmp_path / "deleted.csv"
+    deletions.write_text("event_id_cnty,note\nMLI2,supprimé – doublon\n", encoding=encoding)
+    assert ingest([], db, deletions=deletions).deleted == 1
+
+
 def test_not_an_export_is_a_user_error_and_stores_nothing(tmp_path, db):
     ingest([write_acled(tmp_path / "a.csv", [event()])], db)
     other = tmp_path / "other.csv"

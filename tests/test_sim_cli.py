@@ -142,4 +142,5 @@ def test_compare_reports_the_difference_with_its_interval(cli) -> None:
 
 def test_unknown_scenario_is_one_line_and_exit_2(cli) -> None:
     code, out, err = cli("run", "atlantis", "--json")
-    assert code == 2 and out == "" and "unknown scenario" in err
+    assert code == 2 and "unknown scenario" in err and len(err.strip().splitlines()) == 1
+    assert json.loads(out)["error"]["message"] in err  # --json: the error as a document too

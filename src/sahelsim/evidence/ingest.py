@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import os
 import uuid
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ import duckdb
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.dates import check_order, decide_order, leading_order, undecided_records
+from sahelsim.evidence.encodings import decoder, detect
 from sahelsim.evidence.monadic import ACTOR_PLACES, EVENT_ROWS, PARTNER_JOIN, actor_sql, fold, is_monadic
 from sahelsim.evidence.readers import Staged, check_file, forget_rejects, staging
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
@@ -394,19 +396,22 @@ def _winners(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def read_deletions(path: Path) -> list[str]:
-    """ACLED's deletion list: a CSV with an `event_id_cnty` column (other columns ignored)."""
+    """ACLED's deletion list: a CSV with an `event_id_cnty` column (other columns ignored), in any
+    encoding an export comes in (`encodings.detect`). Lists are small: read whole."""
     check_file(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            fields = [name.strip().lower() for name in reader.fieldnames or []]
-            if "event_id_cnty" not in fields:
-                raise UserError("a deletion list needs an event_id_cnty column", file=str(path),
-                                header=True)
-            column = (reader.fieldnames or [])[fields.index("event_id_cnty")]
-            return [row[column].strip() for row in reader if (row.get(column) or "").strip()]
-    except UnicodeDecodeError as error:
-        raise UserError(f"not UTF-8 text ({error.reason})", file=str(path)) from None
+    with path.open("rb") as raw:
+        encoding = detect(raw)
+        raw.seek(0)
+        try:
+            text = decoder(encoding).decode(raw.read(), final=True)
+        except UnicodeDecodeError as error:
+            raise UserError(f"not {encoding} text ({error.reason})", file=str(path)) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = [name.strip().lower() for name in reader.fieldnames or []]
+    if "event_id_cnty" not in fields:
+        raise UserError("a deletion list needs an event_id_cnty column", file=str(path), header=True)
+    column = (reader.fieldnames or [])[fields.index("event_id_cnty")]
+    return [row[column].strip() for row in reader if (row.get(column) or "").strip()]
 
 
 def _apply_deletions(con: duckdb.DuckDBPyConnection, ids: list[str]) -> int:
