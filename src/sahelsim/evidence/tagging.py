@@ -23,8 +23,10 @@ How a note is read (in this order)
     1. Phrases that contain a drone word but say nothing about a drone in flight are blanked out:
        "air/drone strike" (ACLED's own category name), anti-drone / counter-drone kit, jammers, drone
        hangars, bases, workshops, depots and launch sites (a jet bombing one flies no drone), drone
-       parts, pilots in training, names and nicknames ("the Drone Hotel"), and drones promised or
-       announced for later ("drones would support", "des drones seront déployés").
+       parts and kit "for drones", pilots in training, names, nicknames and places ("the Drone Hotel",
+       "surnommé « Drone »", "the hamlet of Drone"), the drone of engines (a sound), toy and leisure
+       drones, threats to use drones, and drones promised or announced for later ("drones would
+       support", "des drones seront déployés", "prochainement").
     2. A drone term must remain (drone, UAV, quadcopter, FPV, TB2, Akinci, Mavic, drone kamikaze,
        aéronef sans pilote...).  Words that are also names or acronyms count only in a drone's
        company: "a UAS" (not "the UAS cooperative"), "US Reapers" (not the "Grim Reapers"),
@@ -32,7 +34,9 @@ How a note is read (in this order)
        "aviation", "vecteurs aériens", "frappes aériennes") carry no drone term and so stay untagged,
        even when ACLED codes them "Air/drone strike".
     3. Negations and doubts veto the event ("no drone was used", "not a drone", "aucun drone",
-       "et non d'un drone", "could not be confirmed", "whether aircraft or drones").
+       "et non d'un drone", "could not be confirmed", "whether aircraft or drones", "used no drones",
+       denied rumours) -- except when what is unconfirmed is the drone's origin or owner: that is a
+       drone of unknown origin.
     4. Frames where drones are talked about but not flown veto it unless an operational verb is
        present: protests and riots, and strategic developments about acquisitions, deliveries,
        ceremonies, training, bans, threats, statements or denials.
