@@ -531,6 +531,19 @@ def test_first_heldout_batch_now_development_data() -> None:
     assert scores["role"] >= 0.95 and scores["operator"] >= 0.95
 
 
+HELDOUT2 = Path(__file__).parent / "data" / "drone_notes_heldout2.csv"
+
+
+def test_second_heldout_batch_keeps_what_was_measured() -> None:
+    """The second held-out batch, copied in after the round-2 rules were committed, scored once and
+    never tuned on.  The aims (operator accuracy 0.95, drone precision 0.97) were NOT met: it measured
+    precision 0.934, recall 0.977, role 0.966, operator 0.931.  These floors hold what was reached;
+    docs/tagging.md lists the misses."""
+    scores = _file_scores(HELDOUT2)
+    print(scores)
+    assert scores["precision"] >= 0.93 and scores["recall"] >= 0.97
+    assert scores["role"] >= 0.96 and scores["operator"] >= 0.93
+
 # --- second round: rules from the first held-out batch's misses (notes written for these tests) -------
 
 @pytest.mark.parametrize("notes,etype", [
