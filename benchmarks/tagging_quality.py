@@ -16,8 +16,10 @@ separately because they mean different things:
 
 Two further files, kept apart from the labelled set, are reported in their own tables when present:
 ``tests/data/drone_notes_dev.csv`` (batch D, written before the operator/role rework and then used
-for tuning; its first scoring is kept in ``FIRST_RUNS``) and ``tests/data/drone_notes_heldout.csv``
-(written by someone else and scored once, after the rules were final).
+for tuning; its first scoring is kept in ``FIRST_RUNS``), ``tests/data/drone_notes_heldout.csv``
+(written by someone else, scored once after round 1, then development data in round 2; its first
+scoring is kept in ``FIRST_RUNS``) and ``tests/data/drone_notes_heldout2.csv`` (written by someone
+else, scored once after the round-2 rules were final).
 
 Run:  .venv/bin/python benchmarks/tagging_quality.py            (all files; rewrites docs/tagging.md)
       .venv/bin/python benchmarks/tagging_quality.py FILE.csv   (one file; prints, writes nothing)
@@ -39,6 +41,7 @@ from sahelsim.evidence.tagging import OPERATORS, PLATFORMS, ROLES, drone_tag_sql
 LABELLED = ROOT / "tests" / "data" / "drone_notes_labelled.csv"
 DEV = ROOT / "tests" / "data" / "drone_notes_dev.csv"
 HELDOUT = ROOT / "tests" / "data" / "drone_notes_heldout.csv"
+HELDOUT2 = ROOT / "tests" / "data" / "drone_notes_heldout2.csv"
 OUT = ROOT / "docs" / "tagging.md"
 SPLITS = {"L": "tuning set (L)", "H": "batch H (tuned on after first scoring)",
           "G": "batch G (tuned on after first scoring)", "K": "untouched hold-out (K)"}
@@ -56,11 +59,20 @@ FIRST_RUNS = {
     # 0 platform errors in the 99.
     "D": {"rows": 122, "drone events": 99, "precision": 99 / 121, "recall": 99 / 99, "f1": 198 / 220,
           "role accuracy": 85 / 99, "operator accuracy": 67 / 99, "platform accuracy": 99 / 99},
-    # The held-out batch under the rules before this revision (measured once, at the end, for
-    # comparison): 90 true positives, 22 false positives, 1 miss; 79 role, 74 operator, 89 platform right.
+    # The first held-out batch, scored once under the round-1 rules before round 2 tuned on it:
+    # 90 true positives, 16 false positives, 1 miss; 83 role, 80 operator, 89 platform right.
+    "held-out at its first scoring": {
+        "rows": 127, "drone events": 91, "precision": 90 / 106, "recall": 90 / 91, "f1": 180 / 197,
+        "role accuracy": 83 / 91, "operator accuracy": 80 / 91, "platform accuracy": 89 / 91,
+        "when": "at its first scoring (round-1 rules), before round 2 tuned on it"},
+    # The same batch under the rules before round 1 (measured once, for comparison): 90 true
+    # positives, 22 false positives, 1 miss; 79 role, 74 operator, 89 platform right.
     "held-out": {"rows": 127, "drone events": 91, "precision": 90 / 112, "recall": 90 / 91, "f1": 180 / 203,
-                 "role accuracy": 79 / 91, "operator accuracy": 74 / 91, "platform accuracy": 89 / 91},
+                 "role accuracy": 79 / 91, "operator accuracy": 74 / 91, "platform accuracy": 89 / 91,
+                 "when": "under the rules before round 1"},
 }
+#: Which first runs belong under which file's table.
+FILE_FIRST_RUNS = {DEV: ("D",), HELDOUT: ("held-out at its first scoring", "held-out")}
 
 Row = tuple  # (id, lang, label drone, role, operator, platform, tag drone, role, operator, platform)
 
@@ -119,9 +131,8 @@ def drone_table(groups: dict[str, Sequence[Row]], first_runs: dict[str, dict] | 
         lines.append(f"| {name} | {d['rows']} | {d['drone events']} | {fmt(d['precision'])} | {fmt(d['recall'])} | "
                      f"{fmt(d['f1'])} | " + " | ".join(fmt(a) for a in accs) + " |")
     for batch, h in (first_runs or {}).items():
-        when = ("under the rules before this revision" if batch == "held-out"
-                else "at its first scoring, before tuning on it")
-        lines.append(f"| batch {batch} {when} | {h['rows']} | "
+        when = h.get("when", "at its first scoring, before tuning on it")
+        lines.append(f"| batch {batch.split(' at ')[0]} {when} | {h['rows']} | "
                      f"{h['drone events']} | {fmt(h['precision'])} | {fmt(h['recall'])} | {fmt(h['f1'])} | "
                      f"{fmt(h['role accuracy'])} | {fmt(h['operator accuracy'])} | {fmt(h['platform accuracy'])} |")
     return lines
@@ -204,7 +215,7 @@ lower-cased and accent-stripped once; then, in order:
    drone had bombed their base") and sources ("according to the army,", "selon l'armée,");
 7. platform from explicit names only: MALE > FPV/kamikaze > fixed-wing > quadcopter > unknown.
 
-## What changed in this revision, and why
+## Round 1: what changed, and why
 
 Measured on real ACLED notes, the tagger found drones well but named the operator right only about
 83% of the time. Batch D (`tests/data/drone_notes_dev.csv`, 122 notes) was written and committed
@@ -224,6 +235,35 @@ scoring (kept in the table below) was operator accuracy 0.677 and drone precisio
 - false drones: ambiguous acronyms and common nouns need a drone's company; future or promised
   drones and drone infrastructure are blanked;
 - `sahelsim tag` takes `--inter1`/`--inter2` (codes or API labels), so it reproduces ingest.
+
+## Round 2: rules from the first held-out batch
+
+The first held-out batch (`tests/data/drone_notes_heldout.csv`) scored drone precision 0.849 and
+operator accuracy 0.879 against aims of 0.97 and 0.95. Having been scored, it became development
+data: the rules below were written from its misses, each stated generally and tested on notes written
+for the test (tests/test_tagging.py, "second round"), none copied from the batch:
+
+- not a drone in flight: kit "for drones" (batteries, propellers, remote controls, chargers); "the
+  drone of ... engines" (a sound); nicknames in any quotes ("known locally as 'Drone'", "surnommé
+  « Drone »") and places named Drone ("the hamlet of Drone"); threats to use drones in any event
+  type ("threatened to use drones", "a menacé d'utiliser des drones"); toy, hobby and leisure drones;
+  courses in drone piloting ("formés au pilotage de drones"); drones assembled, or kept in a hangar
+  ("abritant des drones"); drones announced "prochainement"/"bientôt", or that "would no longer be"
+  allowed;
+- negations: "used no drones", "no drone appears", "no drone was found", rumours of drones denied
+  ("denied rumours", "a démenti la rumeur");
+- an origin or owner "not established/confirmed" is a drone of unknown origin, not a doubt about
+  the drone (the "not confirmed" veto no longer fires on it), and "could not be identified" reads as
+  "not identified";
+- owners: "allied", "European"/"européen", "unified/joint force" are states; a maker's nationality
+  between the drone and its owner ("un drone de fabrication turque de l'armée") no longer hides the
+  owner; "un drone armé européen"; "fighters" and "EI Sahel" are non-state actors; a pronoun after
+  the dropper stands for the drone ("l'EI Sahel l'avait lancé", "ISWAP had launched it");
+- interceptions: "brought/shot it down", a drone "left behind" or "abandoned", a drone taken at an
+  arrest ("arrested ... along with the quadcopter"), "mis hors d'usage"; a passive downing or crash
+  is read across the whole clause, so a drone that struck and then crashed is intercepted;
+- strike: "a drone ... a ensuite frappé" (an adverb between auxiliary and verb);
+- platform: the Orlan-10 is fixed-wing.
 
 ## Labelling conventions
 
@@ -258,28 +298,31 @@ drones count as FPV. The platform is `unknown` unless named (a "commercial drone
   arrest for "supplying drones to JNIM", plus "forces backed by drones" read as ISR. They are left
   unfixed so that the K figures stay honest. Two G rows also remain: "training with DJI drones" in a
   video is missed (training frame), and a wedding photographer's drone counts as a drone event.
-- The held-out batch (written by another engineer, scored once after the rules were final, never
-  tuned on) misses both aims set for it: operator accuracy 0.879 (aim 0.95) and drone precision
-  0.849 (aim 0.97), up from 0.813 and 0.804 under the previous rules. Its errors are the measure of
-  what the rules do not generalise to: false drones from drone parts seized, "the drone of jet
-  engines" (a sound), a nickname in guillemets with spaces ("« Drone »"), a hamlet called "Dronè",
-  looted or civilian training drones, rumours denied, threats outside strategic developments, "used
-  no drones" and "no drone appears" (negations not in the list), and "would no longer be allowed to
-  fly"; owners written as "de fabrication turque de l'armée", "allied", "européen", "la force
-  unifiée de l'AES"; firers behind a pluperfect or a pronoun ("had used", "l'avait lancé"); and
-  interceptions phrased "opened fire on ... and brought it down", "took a drone left behind",
-  "arrested ... together with the Mavic", "mis hors d'usage", or a crash after a strike. Quote the
-  held-out row as the expected quality on new notes.
+- The first held-out batch was scored once after round 1 (precision 0.849, operator accuracy 0.879:
+  both aims missed) and is development data since round 2, which tuned on its misses; its current row
+  is optimistic. Two of its rows still fail: an informant arrested for reporting "the army's drone"
+  schedules counts as a drone event (an arrest frame is not a no-flight frame, since drones are also
+  seized at arrests), and "an unidentified drone ... later confirmed it was one of its own" stays
+  unknown (a long-distance reference).
+- The second held-out batch (written by someone else, copied in after the round-2 rules were
+  committed, scored once, never tuned on) misses both aims again, by less: drone precision 0.934
+  (aim 0.97; 0.849 on the first batch at its first scoring) and operator accuracy 0.931 (aim 0.95;
+  0.879). Role 0.966, recall 0.977. Quote this row as the expected quality on new notes; its
+  disagreements are listed under its table.
 - Batch D and the labelled set were written by the same engineer who wrote the rules; D was tuned on
   until it scored 1.000, so its current row says nothing about new notes: its first scoring and the
-  held-out batch (written by someone else, scored once) are the honest figures.
+  held-out batches' first scorings (written by someone else, scored once) are the honest figures.
 """
 
-DEV_AND_HELDOUT = """## Batch D and the held-out batch
+DEV_AND_HELDOUT = """## Batch D and the held-out batches
 
-Two files kept apart from the labelled set, each scored with the same code
+Three files kept apart from the labelled set, each scored with the same code
 (`benchmarks/tagging_quality.py FILE.csv` prints one file's tables). Batch D's first-scoring row is
-the rules before this revision; its current row is after tuning on it.
+the rules before round 1; its current row is after tuning on it. The first held-out batch was scored
+once after round 1 (its first-scoring row) and became development data in round 2: its current row
+is after tuning on it and says nothing about new notes. The second held-out batch was copied in
+after the round-2 rules were committed and scored once with
+`benchmarks/tagging_quality.py tests/data/drone_notes_heldout2.csv`; no rule was changed after.
 """
 
 SPEED = """## Speed
@@ -300,6 +343,20 @@ second copy of the text for the strike cues). Net, tagging 1M rows costs about 0
 CPU than before, which is about 7% of the single-thread ingest time in `docs/bench_record.md`
 (9.7 s): more than the few percent aimed for. Not yet recovered; the obvious next step is to merge
 the new operator patterns into fewer scans.
+
+Round 2, measured the same way at a smaller size: `tagged_sql()` (candidate scan plus full rules,
+all four columns materialised with CREATE TABLE AS) on 200,000 synthetic rows
+(`generate_acled(200_000, seed=1)`, 19,917 candidates), one thread, CPU seconds, the round-1 and
+round-2 rules taking turns, three runs each, three rounds:
+
+| rules | CPU s (3 rounds of 3 runs) | best |
+|---|---|---|
+| round 1 | 1.80 1.88 1.90 / 1.95 2.00 2.01 / 1.84 1.93 1.87 | 1.80 |
+| round 2 | 1.95 2.12 2.06 / 2.10 2.04 2.11 / 1.92 2.13 1.93 | 1.92 |
+
+About +6% on the tagging step (+0.1 s per 200k rows). A first draft cost +17%: widening the passive
+downing and crash patterns to a counted gap of 100 characters made that one RE2 scan five times
+slower; an unbounded gap within the clause (`[^.;]*`) reads the same notes at the old cost.
 """
 
 
@@ -307,7 +364,7 @@ def file_report(path: Path, name: str) -> list[str]:
     """One file's tables: drone precision/recall and field accuracies, per-class precision/recall
     for role, operator and platform, and each disagreement with the labels."""
     rows = score_rows(path)
-    first = {k: v for k, v in FIRST_RUNS.items() if (path, k) in ((DEV, "D"), (HELDOUT, "held-out"))}
+    first = {k: FIRST_RUNS[k] for k in FILE_FIRST_RUNS.get(path, ())}
     return ([f"### {name}", "", f"`{path.relative_to(ROOT)}`", ""] + drone_table({name: rows}, first)
             + ["", "Per class (precision counts false drones against the predicted class):", ""]
             + class_table(rows) + ["", "Disagreements with the labels:", ""] + errors(rows) + [""])
@@ -338,16 +395,20 @@ def main(argv: Sequence[str]) -> None:
     lines += ["", "Disagreements with the labels (all rows):", ""] + errors(rows) + [""]
     lines += [DEV_AND_HELDOUT] + file_report(DEV, "Batch D (development, tuned on)")
     if HELDOUT.exists():
-        lines += file_report(HELDOUT, "Held-out batch (scored once, after the rules were final)")
+        lines += file_report(HELDOUT, "First held-out batch (development data since round 2)")
     else:
-        lines += ["### Held-out batch", "", "Not in this checkout: nothing measured.", ""]
+        lines += ["### First held-out batch", "", "Not in this checkout: nothing measured.", ""]
+    if HELDOUT2.exists():
+        lines += file_report(HELDOUT2, "Second held-out batch (scored once, after the round-2 rules were final)")
+    else:
+        lines += ["### Second held-out batch", "", "Not in this checkout: nothing measured.", ""]
     lines += [SPEED]
     lines += ["", "Regenerate: `.venv/bin/python benchmarks/tagging_quality.py` "
               "(tests: `.venv/bin/pytest tests/test_tagging.py -q`).", ""]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(drone_table(groups)))
-    for path in (DEV, HELDOUT):
+    for path in (DEV, HELDOUT, HELDOUT2):
         if path.exists():
             print("\n".join(drone_table({path.name: score_rows(path)})))
     print(f"wrote {OUT}")

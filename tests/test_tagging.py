@@ -521,12 +521,126 @@ def test_cli_tag_with_a_rows_fields_equals_what_ingest_stored(sahelsim, tmp_path
 HELDOUT = Path(__file__).parent / "data" / "drone_notes_heldout.csv"
 
 
-def test_heldout_batch_keeps_what_was_measured() -> None:
-    """The held-out batch, scored once after the rules were final and never tuned on.  The aims set
-    for it (operator accuracy 0.95, drone precision 0.97) were NOT met: it measured precision 0.849,
-    recall 0.989, role 0.912, operator 0.879 (0.804 / 0.868 / 0.813 under the previous rules).  These
-    floors hold what was reached; docs/tagging.md lists the misses."""
+def test_first_heldout_batch_now_development_data() -> None:
+    """The first held-out batch was scored once (precision 0.849, operator 0.879: aims not met), then
+    became development data in the second round, which tuned general rules on its misses.  It is held
+    to the development floors now; its first score stays in docs/tagging.md as the honest figure."""
     scores = _file_scores(HELDOUT)
     print(scores)
-    assert scores["precision"] >= 0.84 and scores["recall"] >= 0.98
-    assert scores["role"] >= 0.90 and scores["operator"] >= 0.87
+    assert scores["precision"] >= 0.97 and scores["recall"] >= 0.97
+    assert scores["role"] >= 0.95 and scores["operator"] >= 0.95
+
+
+HELDOUT2 = Path(__file__).parent / "data" / "drone_notes_heldout2.csv"
+
+
+def test_second_heldout_batch_keeps_what_was_measured() -> None:
+    """The second held-out batch, copied in after the round-2 rules were committed, scored once and
+    never tuned on.  The aims (operator accuracy 0.95, drone precision 0.97) were NOT met: it measured
+    precision 0.934, recall 0.977, role 0.966, operator 0.931.  These floors hold what was reached;
+    docs/tagging.md lists the misses."""
+    scores = _file_scores(HELDOUT2)
+    print(scores)
+    assert scores["precision"] >= 0.93 and scores["recall"] >= 0.97
+    assert scores["role"] >= 0.96 and scores["operator"] >= 0.93
+
+# --- second round: rules from the first held-out batch's misses (notes written for these tests) -------
+
+@pytest.mark.parametrize("notes,etype", [
+    # kit for drones is not a drone
+    ("Gendarmes seized chargers and propellers for drones from a smuggler near Gao.", SD_OTHER),
+    # a sound, not an aircraft
+    ("Villagers near Monguno heard the drone of aircraft engines before jets struck the camp.", AD),
+    # nicknames in any quotes, places named Drone
+    ("Gunmen killed a mechanic known locally as 'Drone' near Kaya.", ("Violence against civilians", "Attack")),
+    ("Des hommes armés ont tué un berger surnommé « Drone » près de Djibo.", ("Violence against civilians", "Attack")),
+    ("Gunmen burned the hamlet of Drone near Bankass.", ("Violence against civilians", "Attack")),
+    # threats, leisure goods, piloting courses, assembling and storing are not a drone in flight
+    ("JNIM fighters ambushed a convoy near Nara and threatened to use drones against the next one.", BATTLE),
+    ("Dans une vidéo, l'EI Sahel a menacé d'utiliser des drones contre les convois près de Ménaka.", BATTLE),
+    ("Looters emptied a shop in Mopti of phones and toy drones.", ("Strategic developments", "Looting/property destruction")),
+    ("Des jeunes ont été formés au pilotage de drones agricoles à Ségou.", SD_OTHER),
+    ("Jets bombed a compound near Kidal where, the army said, rebels had assembled drones.", AD),
+    ("L'aviation a bombardé un hangar abritant des drones des rebelles près de Kidal.", AD),
+    # drones announced for later, or no longer allowed
+    ("Le ministre a annoncé qu'il enverra prochainement des drones à Dori.", SD_OTHER),
+    ("The junta said French drones would no longer be allowed over Niamey.", SD_OTHER),
+    # negations and rumours denied
+    ("Troops repelled an attack on Dikwa; the militants used no drones.", BATTLE),
+    ("JNIM published a video of a raid near Djibo; no drone appears in it.", SD_OTHER),
+    ("Troops searched the camp near Boni; no drone was found.", BATTLE),
+    ("The governor denied rumours that drones had overflown Dori.", SD_OTHER),
+    ("Les autorités ont démenti les rumeurs de survol de Gao par des drones.", SD_OTHER),
+])
+def test_second_round_not_a_drone(notes: str, etype: tuple[str, str]) -> None:
+    assert not tag_text(notes, event_type=etype[0], sub_event_type=etype[1], inter1=1, inter2=2).drone
+
+
+@pytest.mark.parametrize("notes,expected", [
+    # the maker's nationality sits between the drone and its owner: the owner decides
+    ("Un drone de fabrication chinoise de l'armée a frappé un campement près de Ber.", ("strike", "state")),
+    # owners named by alliance or a joint force
+    ("Allied drones followed a JNIM column near Nara.", ("isr", "state")),
+    ("Un drone de la force unifiée a frappé un pick-up près de Dori.", ("strike", "state")),
+    ("Un drone armé européen a frappé une moto près de Gossi.", ("strike", "state")),
+    # an operator that "could not be identified" is unknown
+    ("A drone whose operator could not be identified bombed a post near Dori.", ("strike", "unknown")),
+    # an adverb between the auxiliary and the strike verb
+    ("Un drone de l'armée a ensuite frappé les assaillants près de Mopti.", ("strike", "state")),
+])
+def test_second_round_operator(notes: str, expected: tuple[str, str]) -> None:
+    tag = tag_text(notes, event_type=BATTLE[0], sub_event_type=BATTLE[1], inter1=3, inter2=1)
+    assert (tag.drone, tag.role, tag.operator) == (True, *expected)
+
+
+@pytest.mark.parametrize("notes,etype,role", [
+    ("Rebels fired on a drone near Tessalit and brought it down.", DWU, "intercepted"),
+    ("JNIM overran the post and took a drone left behind by the soldiers.", BATTLE, "intercepted"),
+    ("Un drone de l'armée qui survolait depuis des heures la zone de Boni (Douentza) a été mis hors d'usage.",
+     DWU, "intercepted"),
+    ("An army drone that had just struck rebel positions north of Kidal near Tessalit crashed on its way back.",
+     AD, "intercepted"),
+])
+def test_second_round_role(notes: str, etype: tuple[str, str], role: str) -> None:
+    tag = tag_text(notes, event_type=etype[0], sub_event_type=etype[1], inter1=1, inter2=2)
+    assert (tag.drone, tag.role) == (True, role)
+
+
+def test_orlan_is_a_fixed_wing_drone() -> None:
+    tag = tag_text("An Orlan-10 drone circled over Tessalit.", event_type=SD_OTHER[0], sub_event_type=SD_OTHER[1],
+                   inter1=8)
+    assert tag.platform == "fixed_wing"
+
+
+@pytest.mark.parametrize("notes", [
+    "Troops clashed with militants near Kaya; the fighters had used a drone to drop a grenade.",
+    "Des soldats ont été blessés près de Ménaka ; l'EI Sahel a utilisé un drone pour larguer une grenade.",
+])
+def test_dropper_named_fighters_or_ei_sahel_flew_it(notes: str) -> None:
+    """ACLED codes the troops as actor1 (inter1 1) here: only the named dropper says who flew it."""
+    tag = tag_text(notes, event_type=BATTLE[0], sub_event_type=BATTLE[1], inter1=1, inter2=2)
+    assert (tag.drone, tag.role, tag.operator) == (True, "strike", "nonstate")
+
+
+def test_drone_taken_at_an_arrest_is_intercepted_and_its_users() -> None:
+    tag = tag_text("Soldiers arrested two ISWAP suspects near Monguno along with the quadcopter they flew.",
+                   event_type="Strategic developments", sub_event_type="Arrests", inter1=1, inter2=2)
+    assert (tag.drone, tag.role, tag.operator) == (True, "intercepted", "nonstate")
+
+
+def test_unestablished_origin_is_an_unknown_operator_not_a_doubt_about_the_drone() -> None:
+    tag = tag_text("Un drone dont la provenance n'a pas été établie s'est écrasé près de Ber.",
+                   event_type=SD_OTHER[0], sub_event_type=SD_OTHER[1])
+    assert (tag.drone, tag.role, tag.operator) == (True, "intercepted", "unknown")
+    # a drone itself unconfirmed is still no drone
+    assert not tag_text("Un drone a été signalé près de Ber, mais cela n'a pas été confirmé ; le drone "
+                        "n'a pas été confirmé.", event_type=SD_OTHER[0], sub_event_type=SD_OTHER[1]).drone
+
+
+@pytest.mark.parametrize("notes", [
+    "Des soldats ont été visés par un drone à Ansongo ; selon des habitants, le JNIM l'avait lancé depuis le fleuve.",
+    "Soldiers at Damasak were hit by a drone; residents said ISWAP had launched it from the islands.",
+])
+def test_a_pronoun_after_the_dropper_stands_for_the_drone(notes: str) -> None:
+    tag = tag_text(notes, event_type=AD[0], sub_event_type=AD[1], inter1=1, inter2=2)
+    assert (tag.drone, tag.operator) == (True, "nonstate")

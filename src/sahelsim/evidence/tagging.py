@@ -23,8 +23,10 @@ How a note is read (in this order)
     1. Phrases that contain a drone word but say nothing about a drone in flight are blanked out:
        "air/drone strike" (ACLED's own category name), anti-drone / counter-drone kit, jammers, drone
        hangars, bases, workshops, depots and launch sites (a jet bombing one flies no drone), drone
-       parts, pilots in training, names and nicknames ("the Drone Hotel"), and drones promised or
-       announced for later ("drones would support", "des drones seront déployés").
+       parts and kit "for drones", pilots in training, names, nicknames and places ("the Drone Hotel",
+       "surnommé « Drone »", "the hamlet of Drone"), the drone of engines (a sound), toy and leisure
+       drones, threats to use drones, and drones promised or announced for later ("drones would
+       support", "des drones seront déployés", "prochainement").
     2. A drone term must remain (drone, UAV, quadcopter, FPV, TB2, Akinci, Mavic, drone kamikaze,
        aéronef sans pilote...).  Words that are also names or acronyms count only in a drone's
        company: "a UAS" (not "the UAS cooperative"), "US Reapers" (not the "Grim Reapers"),
@@ -32,7 +34,9 @@ How a note is read (in this order)
        "aviation", "vecteurs aériens", "frappes aériennes") carry no drone term and so stay untagged,
        even when ACLED codes them "Air/drone strike".
     3. Negations and doubts veto the event ("no drone was used", "not a drone", "aucun drone",
-       "et non d'un drone", "could not be confirmed", "whether aircraft or drones").
+       "et non d'un drone", "could not be confirmed", "whether aircraft or drones", "used no drones",
+       denied rumours) -- except when what is unconfirmed is the drone's origin or owner: that is a
+       drone of unknown origin.
     4. Frames where drones are talked about but not flown veto it unless an operational verb is
        present: protests and riots, and strategic developments about acquisitions, deliveries,
        ceremonies, training, bans, threats, statements or denials.
@@ -111,11 +115,22 @@ NOT_EVIDENCE_EN: list[str] = [
     r"drone (?:jammers?|detectors?|detection|defen[cs]es?|hangars?|bases?|airbases?|facility|"
     r"facilities|factory|factories|industry|programmes?|programs?|pilot\w*|operators?|parts|"
     r"components|acquisitions?|purchases?|deliver\w*|fleet|squadron|unit)",
-    r"(?:nicknamed|known as|alias|called) ['\"]?drone",
+    r"(?:nicknamed|known (?:locally )?as|alias|called) ['\"]? ?drone",
+    # places named Drone ("the hamlet of Drone", "hameau de Drone")
+    r"\b(?:village|hamlet|town|locality|hameau|localite|quartier) (?:of |de |d')?drone\b",
+    # parts and kit for drones are not a drone: "seized batteries and propellers for drones"
+    r"(?:batter(?:y|ies)|propellers?|remote controls?|spare parts|motors?|cameras?|chargers?)"
+    r"[^.;]{0,40}? for (?:a |the )?drones?",
+    # a sound: "the drone of jet engines"
+    r"\bdrone of (?:the |its |their )?(?:[a-z-]+ ){0,2}(?:engines?|motors?|generators?)",
+    # threats are not use: "JNIM threatened to use drones"
+    r"\b(?:threaten\w*|vow\w*) to (?:use|deploy|fly|launch)[^.;]{0,30}?drones?",
+    # goods in a shop: leisure and toy drones
+    r"\b(?:toy|hobby|recreational|leisure) drones?",
     r"no (?:drone )?strikes?",                           # "unarmed overwatch, no drone strike"
     r"no armed drones?",                                 # a capability not there, not a strike
     # trades around drones are not a drone in flight ("a technician who repaired drones")
-    r"(?:repair\w*|sell\w*|sold|build\w*|built|manufactur\w*) (?:civilian |commercial |small )?drones?",
+    r"(?:repair\w*|sell\w*|sold|build\w*|built|manufactur\w*|assembl\w*) (?:civilian |commercial |small )?drones?",
     # where drones are made, kept or carried: a jet bombing a "drone workshop" flies no drone
     r"drone (?:workshops?|launch(?:ing)? (?:sites?|pads?|points?)|launchers?|depots?|warehouses?|stores?|"
     r"stockpiles?|caches?|assembly|storage|sites?)\b",
@@ -125,7 +140,7 @@ NOT_EVIDENCE_EN: list[str] = [
     # drones promised or announced for later are not flying in this event
     r"\b(?:would|will|shall|promis\w*|pledg\w*|vow\w*|plans? to|planned to|intends? to|is to|are to)\b"
     r"[^.;]{0,50}?\bdrones?\b(?: support)?",
-    r"\bdrones?\b(?: support)?[^.;]{0,40}?\b(?:would|will) (?:soon |also |now )?(?:be|support|arrive|join|help)\b",
+    r"\bdrones?\b(?: support)?[^.;]{0,40}?\b(?:would|will) (?:soon |also |now |no longer |not )?(?:be|support|arrive|join|help)\b",
 ]
 NOT_EVIDENCE_FR: list[str] = [
     r"anti-? ?drones?",
@@ -135,14 +150,19 @@ NOT_EVIDENCE_FR: list[str] = [
     r"\b(?:seraient|seront|sera|serait|vont|devraient|devront|promis|promet\w*|prochaine?s?|futurs?|futures?|"
     r"envisag\w*|prevoi\w*|prevu\w*)\b[^.;]{0,50}?\bdrones?\b",
     r"\bdrones?\b[^.;]{0,30}?\b(?:seraient|seront|sera|serait|vont|devraient|devront)\b",
-    r"(?:surnomme|dit) ['\"]?drone",
+    r"(?:surnomme|dit) ['\"]? ?drone",
+    r"\b(?:prochainement|bientot)\b[^.;]{0,30}?\bdrones?\b|\bdrones?\b[^.;]{0,20}?\b(?:prochainement|bientot)\b",
+    r"(?:menace|menacent|menacait|menaces?) (?:de |d')(?:utiliser|deployer|employer|lancer)[^.;]{0,30}?drones?",
+    r"pilotage (?:de |des |d')(?:[a-z]+ )?drones?",
+    r"drones? (?:de loisirs?|jouets?)",
+    r"(?:hangar|entrepot|atelier|depot|batiment)s? (?:abritant|contenant|stockant|ou etaient)[^.;]{0,30}?drones?",
 ]
 #: Checked on the original (case-sensitive) notes: "Drone Hotel", "Drone Camp" are names.
 NAME_PATTERN = r"\bDrone [A-Z][a-z]+"
 
 #: Statements that the event did NOT involve a drone, or that drone use is unconfirmed.
 NEGATION_EN: list[str] = [
-    r"no drones?(?: use)? (?:was |were |had been |has been )?(?:used|involved|employed|deployed|reported|seen|engaged|observed)",
+    r"no drones?(?: use)? (?:was |were |had been |has been )?(?:used|involved|employed|deployed|reported|seen|engaged|observed|found)",
     r"without (?:the )?(?:use of |using )?(?:any )?drones?",
     r"(?:did|does|do|has|have|had) not (?:use|used|involve|involved|deploy|deployed|employ|employed|conduct|"
     r"conducted|carry out|carried out|launch|launched|fly|flown) (?:any )?drones?",
@@ -157,6 +177,11 @@ NEGATION_EN: list[str] = [
     r"drones?\b[^.;]{0,50}\b(?:is|was|are|were|remains?) (?:suspected|unconfirmed|not confirmed)",
     r"whether [^.;]{0,40}drones?",
     r"(?:aircraft|jets?|planes?) or (?:a )?drones?",
+    # "the insurgents used no drones", "no drone appears in the footage"
+    r"\b(?:used|uses|use|using|deployed|flew|had) no drones?",
+    r"no drones? (?:appears?|appeared|is (?:seen|visible)|was (?:seen|visible)|can be seen)",
+    # a rumour denied is no drone: "officials denied rumours of drones over Niamey"
+    r"\b(?:denied|dismissed|refuted) (?:the )?rumou?rs?[^.;]{0,60}drones?",
 ]
 NEGATION_FR: list[str] = [
     r"aucun drone",
@@ -166,6 +191,7 @@ NEGATION_FR: list[str] = [
     r"non (?:pas )?(?:d'un |un |des |de )?drones?",
     r"drones?[^.;]{0,40}(?:n'a pas pu etre|n'a pas ete|n'ont pas ete|n'ont pas pu etre) (?:confirme|verifie|etabli)",
     r"(?:avion|aeronef|appareil)s? ou (?:d'un |des |de |un )?drones?",
+    r"\b(?:dementi\w*|dement\w*) (?:la |les )?rumeurs?[^.;]{0,60}drones?",
 ]
 
 #: Strategic developments about buying, receiving, showing or discussing drones (no flight).
@@ -206,10 +232,17 @@ INTERCEPT_ACTIVE_EN: list[str] = [
 INTERCEPT_PASSIVE_EN: list[str] = [
     _DRONE_NOUN + r"[^.;]{0,60}(?:was|were|been|being) (?:[a-z]+ )?(?:shot down|shut down|downed|brought down|"
     r"forced down|intercepted|jammed|captured|seized|confiscated|neutrali[sz]ed|destroyed|recovered)",
-    _DRONE_NOUN + r"[^.;]{0,50}\b(?:crashed|crash-landed|came down|went down|emergency landing|fell)",
+    _DRONE_NOUN + r"[^.;]*\b(?:crashed|crash-landed|came down|went down|emergency landing|fell)",
     r"crashed " + _DRONE_NOUN, r"wreckage of [^.;]{0,25}" + _DRONE_NOUN,
     r"\b(?:it|they) (?:was|were) (?:later |then |quickly )?(?:shot down|downed|brought down|intercepted|jammed)",
+    r"\b(?:shot|brought|took|forced) (?:it|them) down\b",
+    _DRONE_NOUN + r"[^.;]{0,20}\b(?:left behind|abandoned)",
     _DRONE_NOUN + r"[^.;]{0,40}(?:was|were) lost",
+    # a drone taken at an arrest: "arrested a JNIM member together with his Mavic"
+    r"\b(?:arrested|detained|apprehended) [^.;]{0,60}(?:together with|along with) (?:the |his |their |a |an )?"
+    r"(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
+    r"\b(?:arrete|interpelle|apprehende)\w* [^.;]{0,60}(?:ainsi que|avec) (?:son |sa |leur |le |la |un |une )"
+    r"(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
 ]
 INTERCEPT_ACTIVE_FR: list[str] = [
     r"(?:abattu|abattus|abattre|abattant|neutralise|neutraliser|intercepte|intercepter|detruit|detruire|"
@@ -218,8 +251,8 @@ INTERCEPT_ACTIVE_FR: list[str] = [
     r"s'empar\w* [^.;]{0,30}" + _DRONE_NOUN,
 ]
 INTERCEPT_PASSIVE_FR: list[str] = [
-    _DRONE_NOUN + r"[^.;]{0,60}\b(?:a|ont|avait|avaient|aurait|auraient) ete (?:abattu|neutralise|"
-    r"intercepte|detruit|recupere|saisi|brouille|capture|confisque|descendu)",
+    _DRONE_NOUN + r"[^.;]*\b(?:a|ont|avait|avaient|aurait|auraient) ete (?:abattu|neutralise|"
+    r"intercepte|detruit|recupere|saisi|brouille|capture|confisque|descendu|mis hors (?:d'usage|de combat|d'etat))",
     _DRONE_NOUN + r"[^.;]{0,60}(?:s'est|se sont|s'etait|s'etaient) (?:ecrase|abime)",
     _DRONE_NOUN + r" (?:[a-z]+ )?(?:abattus?|ecrases?|neutralises?|interceptes?|tombes?)\b",
     r"\b(?:il|ils|elle|l'appareil|l'engin) (?:a|ont) ete (?:abattus?|interceptes?|brouilles?|detruits?|neutralises?)",
@@ -253,8 +286,8 @@ STRIKE_EN: list[str] = [
 STRIKE_FR: list[str] = [
     r"frappes? (?:de |par |d'un |du |des |aux )?drones?", r"attaques? (?:de |au |aux |par )drones?",
     r"drones? (?:kamikazes?|armes?|d'attaque|suicides?)", r"largu\w*",
-    _DRONE_NOUN + r"[^.;]{0,40}(?:ont frappe|a frappe|frappant|a touche|ont touche|a bombarde|"
-    r"ont bombarde|bombarde|a tue|ont tue|a explose|explose)",
+    _DRONE_NOUN + r"[^.;]{0,40}(?:(?:ont|a) (?:[a-z]+ )?(?:frappe|touche|bombarde|tue)|frappant|bombarde|"
+    r"a explose|explose)",
     r"(?:frapp|touch|bombard)\w* [^.;]{0,40}(?:avec|par|a l'aide d'|au moyen d') ?(?:un |des )?" + _DRONE_NOUN,
     r"(?:utilise|utilisant|utiliser|employe|lance)\w* [^.;]{0,30}" + _DRONE_NOUN + r"[^.;]{0,15} pour (?:frapper|attaquer|larguer|bombarder)",
 ]
@@ -310,6 +343,8 @@ STATE_ACTORS: list[str] = [
     # owners named by alliance: only states fly drones as "Western", "MNJTF" or AES drones
     r"western", r"occidental\w*", r"mnjtf", r"multinational joint task force", r"aes",
     r"alliance des etats du sahel", r"alliance of sahel states", r"maliens?", r"tchadiens?",
+    r"allied", r"allies", r"european", r"europeens?", r"europeennes?", r"force unifiee", r"unified force",
+    r"joint force",
 ]
 NONSTATE_ACTORS: list[str] = [
     r"jnim", r"gsim", r"jihadists?", r"jihadistes?", r"djihadistes?", r"terrorists?", r"terroristes?", r"militants?",
@@ -317,7 +352,7 @@ NONSTATE_ACTORS: list[str] = [
     r"etat islamique", r"eigs", r"isgs", r"issp", r"boko haram", r"jas", r"fla", r"csp(?:-dpa)?",
     r"armed groups?", r"armed men", r"groupes? armes?", r"hommes armes", r"assailants?",
     r"assaillants?", r"enemy", r"ennemis?", r"combattants?", r"katiba", r"aqim", r"aqmi", r"gunmen",
-    r"ansarul islam",
+    r"ansarul islam", r"ei sahel", r"fighters",
 ]
 #: Targets named with a state word ("military post", "camp de l'armée") are not actors.
 TARGET_EN = (
@@ -370,7 +405,13 @@ _DRONE_MOD = (
 )
 _DRONE_MOD_FR = (
     r"(?:kamikazes?|fpv|armes?|militaires?|de surveillance|de reconnaissance|d'attaque|de combat|"
-    r"turcs?|a voilure fixe|charge d'explosifs|tb2|akinci|mavic|matrice) "
+    r"turcs?|a voilure fixe|charge d'explosifs|tb2|akinci|mavic|matrice|de fabrication [a-z]+) "
+)
+#: A doubt about who flew it, not about the drone: "un drone dont l'origine n'a pas ete etablie" is a
+#: drone of unknown origin, so this phrase lifts the "not confirmed" veto of NEGATION_FR/EN.
+ORIGIN_UNSTATED = (
+    r"(?:origin|origine|provenance|owner|operator|proprietaire|operateur)s?[^.;]{0,15}(?:could not be|cannot be|"
+    r"was not|has not been|n'a pas pu etre|n'a pas ete|n'ont pas ete) (?:confirm|verifi|establish|etabli|determin)"
 )
 #: Who flew it: unknown when the note says so.
 UNKNOWN_OPERATOR: list[str] = [
@@ -380,10 +421,11 @@ UNKNOWN_OPERATOR: list[str] = [
     _DRONE_NOUN + r"[^.;]{0,30}(?:(?:of|from) (?:an? )?(?:unknown|unidentified|undetermined|unclear) "
     r"(?:origin|provenance|ownership|source|owner|operator)|"
     r"non identifies?|non revendiques?|d'origine (?:inconnue|indeterminee)|de provenance (?:inconnue|indeterminee))",
-    r"(?:operator|operateur|owner|proprietaire)s?[^.;]{0,25}(?:unknown|not (?:been )?identified|n'a pas ete identifie|"
+    r"(?:operator|operateur|owner|proprietaire)s?[^.;]{0,25}(?:unknown|not (?:be |been )?identified|n'a pas ete identifie|"
     r"n'est pas connu|non identifie|inconnu)",
     r"(?:origin|origine|provenance)[^.;]{0,25}(?:could not be determined|unknown|not (?:been )?determined|inconnue|"
     r"indeterminee|n'a pas pu etre determinee)",
+    ORIGIN_UNSTATED,
     r"aeronef non identifie",
 ]
 
@@ -396,7 +438,7 @@ PLATFORM_FPV: list[str] = [
     r"fpv", r"first[- ]person[- ]view", r"kamikazes?", r"suicide drones?", r"drones? suicides?",
 ]
 PLATFORM_FIXED_WING: list[str] = [
-    r"fixed[- ]wing", r"voilure fixe", r"aile fixe", r"scan ?eagle", r"aerosonde", r"delta[- ]wing",
+    r"fixed[- ]wing", r"voilure fixe", r"aile fixe", r"scan ?eagle", r"aerosonde", r"delta[- ]wing", r"orlan(?:-?10)?",
 ]
 PLATFORM_QUADCOPTER: list[str] = [
     r"quadcopters?", r"quadrocopters?", r"quadrotors?", r"quadricopteres?", r"multi-?rotors?", r"hexacopters?",
@@ -469,7 +511,7 @@ def _drone_sql(t: str) -> str:
         "CASE"
         f" WHEN NOT {mention} THEN false"
         f" WHEN {protest} THEN false"
-        f" WHEN {negated} THEN false"
+        f" WHEN {negated} AND NOT {_rx(t, ORIGIN_UNSTATED)} THEN false"
         f" WHEN {strategic} THEN NOT {frame} OR {operational}"
         " ELSE true END"
     )
@@ -558,9 +600,12 @@ def _actor_before_drone(actor: str) -> str:
 
 def _actor_flew(actor: str) -> str:
     """The named dropper or firer: "soldiers fired on the attackers from a drone", "les terroristes
-    ont utilise des drones"; one word at most between the actor and its verb."""
-    return (actor + r" (?:[a-z'-]+ )?(?:(?:have|has|had|ont|a|avaient|avait) )?" + _alt(FLEW_VERBS)
-            + r"\b[^.;]*?" + _DRONE_WORD)
+    ont utilise des drones"; one word at most between the actor and its verb.  A pronoun may stand
+    for a drone named earlier: "l'EI Sahel l'avait lance", "ISWAP had launched it"."""
+    return (actor + r" (?:(?:[a-z'-]+ )?(?:(?:have|has|had|ont|a|avaient|avait) )?" + _alt(FLEW_VERBS)
+            + r"\b[^.;]*?" + _DRONE_WORD
+            + r"|(?:l'|les )(?:avait |avaient |a |ont )?(?:lance|largue|envoye|pilote|utilise|tire)e?s?\b"
+            r"|(?:had |has |have )?(?:launched|flown|flew|sent|used|piloted|operated) (?:it|them)\b)")
 
 
 def _actor_in_drone_clause(actor: str) -> str:
@@ -579,7 +624,7 @@ def _actor_patterns() -> dict[str, str]:
                   r"lances? par (?:des |les |le |la |l')?|pilotes? par (?:des |les |le |la |l')?|"
                   r"operes? par (?:des |les |le |la |l')?)" + _ACTOR),
         # "drone militaire", "drone ennemi", "un drone russe", "un drone occidental"
-        "adjective": (_DRONE_NOUN + r" (?:(militaires?|occidental\w*|americaine?s?|francais(?:es?)?|russes?|turcs?|"
+        "adjective": (_DRONE_NOUN + r" (?:armes? )?(?:(militaires?|occidental\w*|europeen\w*|americaine?s?|francais(?:es?)?|russes?|turcs?|"
                       r"turques?|nigeriens?|nigeriennes?|maliens?|maliennes?|burkinabes?|tchadien\w*|togolais\w*|"
                       r"beninois\w*)|(ennemis?|terroristes?|djihadistes?|jihadistes?|rebelles?))\b"),
         # "confiscated a drone from Nigerian soldiers", "confisque un drone a des combattants de l'EIGS"
