@@ -92,16 +92,20 @@ DRONE_TERMS_EN: list[str] = [
     r"drones?", r"uavs?", r"unmanned aerial", r"unmanned aircraft",
     r"quadcopters?", r"quadrocopters?", r"quadrotors?", r"multi-?rotors?", r"hexacopters?", r"octocopters?",
     r"fpv",
-    r"bayraktar", r"tb2s?", r"akincis?", r"mq-?9a?", r"mq-?1c?",
+    r"bayraktar", r"tb2s?", r"mq-?9a?", r"mq-?1c?",
     r"wing ?loong", r"mavic", r"scan ?eagle",
     # Words that are also names, acronyms or common nouns count only in a drone's company: the
     # "UAS" cooperative, the "Grim Reapers" gang, a man called Dji, "la matrice des risques",
     # hyenas "and other predators".  "a UAS", "US Reapers", "Matrice 30T", "DJI Mavic" still count.
     r"(?:an?|one|two|three|\d+|several|armed|small|military|its|their|un|une|des|deux) (?:uas|rpas|ucavs?)",
     r"(?:us|american|french|americains?|francais) (?:reapers?|predators?)", r"matrice[- ]?\d+\w*",
+    # Akinci is also a Turkish surname ("engineer Mehmet Akinci"): a platform only after an article,
+    # a number or a drone word, or before one.
+    r"(?:an?|the|one|two|\d+|its|their|turkish|bayraktar|un|une|des|deux|les|le|l'|turcs?) akincis?",
+    r"akincis? (?:drones?|uavs?|ucavs?|strikes?)",
 ]
 #: The bare words inside those company-only terms: the cheap candidate test looks for these.
-AMBIGUOUS_DRONE_WORDS: list[str] = [r"uas", r"rpas", r"ucav", r"reaper", r"predator", r"matrice"]
+AMBIGUOUS_DRONE_WORDS: list[str] = [r"uas", r"rpas", r"ucav", r"reaper", r"predator", r"matrice", r"akinci"]
 DRONE_TERMS_FR: list[str] = [
     r"quadricopteres?", r"aeronefs? sans pilote", r"aeronefs? telepilotes?", r"appareils? telepilotes?",
     r"avions? sans pilote", r"drones? kamikazes?", r"(?:appareil|engin|aeronef)s? teleguides?",
@@ -113,7 +117,7 @@ NOT_EVIDENCE_EN: list[str] = [
     r"(?:anti|counter)[- ]?(?:drones?|uavs?|uas)",       # counter-drone kit, not a drone
     r"c-uas",
     r"drone (?:jammers?|detectors?|detection|defen[cs]es?|hangars?|bases?|airbases?|facility|"
-    r"facilities|factory|factories|industry|programmes?|programs?|pilot\w*|operators?|parts|"
+    r"facilities|factory|factories|industry|programmes?|programs?|pilots?\b|piloting|operators?|parts|"
     r"components|acquisitions?|purchases?|deliver\w*|fleet|squadron|unit)",
     r"(?:nicknamed|known (?:locally )?as|alias|called) ['\"]? ?drone",
     # places named Drone ("the hamlet of Drone", "hameau de Drone")
@@ -127,6 +131,11 @@ NOT_EVIDENCE_EN: list[str] = [
     r"\b(?:threaten\w*|vow\w*) to (?:use|deploy|fly|launch)[^.;]{0,30}?drones?",
     # goods in a shop: leisure and toy drones
     r"\b(?:toy|hobby|recreational|leisure) drones?",
+    # an organisation's acronym that spells a drone word: "Front Patriotique de Vigilance (FPV)"
+    r"\b(?:front|mouvement|movement|union|parti|party|groupe?|comite|committee|coalition|force|brigade)\b"
+    r"[^().;]{0,60}\((?:fpv|uas|uav|rpas)\)",
+    # a building's or a room's code: "le bloc TB2 du lycee"
+    r"\b(?:bloc|block|building|batiment|salle|room|ward|pavillon|immeuble|wing) (?:tb2|fpv|uav)\b",
     r"no (?:drone )?strikes?",                           # "unarmed overwatch, no drone strike"
     r"no armed drones?",                                 # a capability not there, not a strike
     # trades around drones are not a drone in flight ("a technician who repaired drones")
@@ -155,7 +164,8 @@ NOT_EVIDENCE_FR: list[str] = [
     r"(?:menace|menacent|menacait|menaces?) (?:de |d')(?:utiliser|deployer|employer|lancer)[^.;]{0,30}?drones?",
     r"pilotage (?:de |des |d')(?:[a-z]+ )?drones?",
     r"drones? (?:de loisirs?|jouets?)",
-    r"(?:hangar|entrepot|atelier|depot|batiment)s? (?:abritant|contenant|stockant|ou etaient)[^.;]{0,30}?drones?",
+    r"(?:hangar|entrepot|atelier|depot|batiment|camion|vehicule|pick-up|voiture)s? (?:abritant|contenant|stockant|ou etaient|"
+    r"transportant|chargee?s? de)[^.;]{0,30}?drones?",
 ]
 #: Checked on the original (case-sensitive) notes: "Drone Hotel", "Drone Camp" are names.
 NAME_PATTERN = r"\bDrone [A-Z][a-z]+"
@@ -182,6 +192,12 @@ NEGATION_EN: list[str] = [
     r"no drones? (?:appears?|appeared|is (?:seen|visible)|was (?:seen|visible)|can be seen)",
     # a rumour denied is no drone: "officials denied rumours of drones over Niamey"
     r"\b(?:denied|dismissed|refuted) (?:the )?rumou?rs?[^.;]{0,60}drones?",
+    r"drones? (?:had|have|has) not (?:yet )?been (?:used|flown|deployed)",
+    # a guess, not a sighting: "an unidentified aircraft, possibly a drone"
+    r"\b(?:possibly|perhaps|maybe|probably) (?:a |an )?drones?",
+    # the note calls its own report unconfirmed: "This could not be confirmed."
+    r"(?:^|[.;] |, but )(?:this|the information|the reports?|these reports|the incident) (?:could not|cannot|has not|"
+    r"have not|was not|were not) (?:yet )?(?:be |been )?(?:independently )?(?:confirmed|verified)",
 ]
 NEGATION_FR: list[str] = [
     r"aucun drone",
@@ -192,6 +208,10 @@ NEGATION_FR: list[str] = [
     r"drones?[^.;]{0,40}(?:n'a pas pu etre|n'a pas ete|n'ont pas ete|n'ont pas pu etre) (?:confirme|verifie|etabli)",
     r"(?:avion|aeronef|appareil)s? ou (?:d'un |des |de |un )?drones?",
     r"\b(?:dementi\w*|dement\w*) (?:la |les )?rumeurs?[^.;]{0,60}drones?",
+    r"drones? (?:n'avai\w*|n'ont|n'a) pas (?:encore )?(?:ete (?:utilises?|employes?|deployes?)|servi)",
+    r"\b(?:peut-etre|probablement|sans doute) (?:un |des )?drones?",
+    r"(?:^|[.;] |, mais )(?:cela|ceci|l'information|cette information|ces informations|l'incident) "
+    r"(?:n'a pas pu|n'ont pas pu|n'a pas|n'ont pas|ne peut|ne pouvait) (?:encore )?(?:etre |ete )?(?:confirme|verifie)",
 ]
 
 #: Strategic developments about buying, receiving, showing or discussing drones (no flight).
@@ -286,9 +306,12 @@ STRIKE_EN: list[str] = [
 STRIKE_FR: list[str] = [
     r"frappes? (?:de |par |d'un |du |des |aux )?drones?", r"attaques? (?:de |au |aux |par )drones?",
     r"drones? (?:kamikazes?|armes?|d'attaque|suicides?)", r"largu\w*",
-    _DRONE_NOUN + r"[^.;]{0,40}(?:(?:ont|a) (?:[a-z]+ )?(?:frappe|touche|bombarde|tue)|frappant|bombarde|"
+    _DRONE_NOUN + r"[^.;]{0,40}(?:(?:ont|a|avait|avaient|aurait|auraient) (?:[a-z]+ )?(?:frappe|touche|bombarde|tue)|"
+    r"frappant|bombarde|"
     r"a explose|explose)",
     r"(?:frapp|touch|bombard)\w* [^.;]{0,40}(?:avec|par|a l'aide d'|au moyen d') ?(?:un |des )?" + _DRONE_NOUN,
+    r"(?:tire\w*|ouvert le feu|fait feu)[^.;]{0,30} (?:depuis|a partir d'|a bord d') (?:un |une |le |des |l')?"
+    r"(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
     r"(?:utilise|utilisant|utiliser|employe|lance)\w* [^.;]{0,30}" + _DRONE_NOUN + r"[^.;]{0,15} pour (?:frapper|attaquer|larguer|bombarder)",
 ]
 
@@ -344,7 +367,7 @@ STATE_ACTORS: list[str] = [
     r"western", r"occidental\w*", r"mnjtf", r"multinational joint task force", r"aes",
     r"alliance des etats du sahel", r"alliance of sahel states", r"maliens?", r"tchadiens?",
     r"allied", r"allies", r"european", r"europeens?", r"europeennes?", r"force unifiee", r"unified force",
-    r"joint force",
+    r"joint force", r"forces",
 ]
 NONSTATE_ACTORS: list[str] = [
     r"jnim", r"gsim", r"jihadists?", r"jihadistes?", r"djihadistes?", r"terrorists?", r"terroristes?", r"militants?",
@@ -352,7 +375,7 @@ NONSTATE_ACTORS: list[str] = [
     r"etat islamique", r"eigs", r"isgs", r"issp", r"boko haram", r"jas", r"fla", r"csp(?:-dpa)?",
     r"armed groups?", r"armed men", r"groupes? armes?", r"hommes armes", r"assailants?",
     r"assaillants?", r"enemy", r"ennemis?", r"combattants?", r"katiba", r"aqim", r"aqmi", r"gunmen",
-    r"ansarul islam", r"ei sahel", r"fighters",
+    r"ansarul islam", r"ei sahel", r"eis", r"fighters",
 ]
 #: Targets named with a state word ("military post", "camp de l'armée") are not actors.
 TARGET_EN = (
@@ -383,6 +406,8 @@ NOT_THE_OPERATOR: list[str] = [
     # speakers of a drone they did not fly: "FLA fighters said a drone had bombed their base"
     _ANY_ACTOR + r" (?:[a-z'-]+ ){0,2}?(?:said|says|reported|stated|told|affirm\w*|indiqu\w*|declar\w*|"
     r"rapport\w*) (?:that |qu'|que )?(?:a|an|the|un|une|des|le|la|les|l')\b",
+    # targets after "against": "launched kamikaze drones against the soldiers"
+    r"\b(?:against|contre) (?:the |les |des |la |le |l')?" + _ANY_ACTOR,
     # sources: "according to the army,", "selon l'armee,"
     r"\b(?:according to|selon|d'apres) [^,.;]*,",
 ]
@@ -410,7 +435,8 @@ _DRONE_MOD_FR = (
 #: A doubt about who flew it, not about the drone: "un drone dont l'origine n'a pas ete etablie" is a
 #: drone of unknown origin, so this phrase lifts the "not confirmed" veto of NEGATION_FR/EN.
 ORIGIN_UNSTATED = (
-    r"(?:origin|origine|provenance|owner|operator|proprietaire|operateur)s?[^.;]{0,15}(?:could not be|cannot be|"
+    r"(?:origin|origine|provenance|owner|ownership|operator|proprietaire|operateur|appartenance)s?[^.;]{0,15}"
+    r"(?:could not be|cannot be|"
     r"was not|has not been|n'a pas pu etre|n'a pas ete|n'ont pas ete) (?:confirm|verifi|establish|etabli|determin)"
 )
 #: Who flew it: unknown when the note says so.
@@ -427,6 +453,11 @@ UNKNOWN_OPERATOR: list[str] = [
     r"indeterminee|n'a pas pu etre determinee)",
     ORIGIN_UNSTATED,
     r"aeronef non identifie",
+    # nobody knows or claims who flew it: "it was unclear who operated it", "on ignore qui pilotait"
+    r"(?:unclear|not clear|not known|unknown) who (?:operated|flew|launched|owned|piloted|sent)",
+    r"(?:on ignore|on ne sait pas|il n'etait pas clair|il n'est pas clair|nul ne sait) qui",
+    r"\b(?:neither|ni)\b[^.;]{0,60}\b(?:nor|ni)\b[^.;]{0,60}\b(?:claimed|revendique)",
+    r"\b(?:no one|nobody|no group|no party) (?:has |had )?claimed",
 ]
 
 #: Platforms, strongest first (MALE > FPV > fixed wing > quadcopter).
@@ -644,6 +675,9 @@ def _actor_patterns() -> dict[str, str]:
                        r"blamed(?: (?:it|them|the (?:strike|attack)) on)?|accused|"
                        r"appartenai\w* (?:a|aux|au)|attribue\w* (?:a|aux|au)|impute\w* (?:a|aux|au)|accuse\w*) "
                        r"(?:the |l'|la |le |les |des )?" + _ACTOR),
+        # who claimed the strike: "the army claimed the strike", "l'armee a revendique la frappe"
+        "claimed": (_ACTOR + r" (?:[a-z'-]+ ){0,2}?(?:claimed|(?:a |ont )?revendique)\w* (?:responsibility for |"
+                    r"the |la |cette |l')?(?:drone )?(?:strikes?|attacks?|frappes?|attaques?|operations?)\b"),
         # reported speech: "Nigerian troops said ISWAP militants dropped ... from drones"
         "reported": _words(REPORT_VERBS) + r"[^.;]*?" + _ACTOR + r"[^.;]*?" + _DRONE_WORD,
     }
@@ -675,7 +709,7 @@ def _operator_sql(t: str, role: str, platform: str) -> str:
                 f"ELSE coalesce({by_subject}, {side1}, 'unknown') END")
     # Actor written next to the drone, or an attribution.  Most notes have none: one pass of their
     # union decides that, instead of four passes (a union matches iff one of its parts does).
-    near = ("after", "adjective", "attributed", "seized_from", "flown_by", "escorted", "escorted_after")
+    near = ("after", "adjective", "attributed", "claimed", "seized_from", "flown_by", "escorted", "escorted_after")
     beside = (f"coalesce({_leading_side_sql(t, _actor_before_drone)}, "
               + ", ".join(_side_sql(t, p[k]) for k in near) + ")")
     any_beside = _rx(t, _alt([_actor_before_drone(_ACTOR)] + [p[k] for k in near]))
