@@ -544,6 +544,19 @@ def test_second_heldout_batch_keeps_what_was_measured() -> None:
     assert scores["precision"] >= 0.93 and scores["recall"] >= 0.97
     assert scores["role"] >= 0.96 and scores["operator"] >= 0.93
 
+
+HELDOUT3 = Path(__file__).parent / "data" / "drone_notes_heldout3.csv"
+
+
+def test_third_heldout_batch_keeps_what_was_measured() -> None:
+    """The third held-out batch (170 notes by someone who had not seen the rules), copied in after the
+    round-3 rules were committed, scored once and never tuned on.  The aims were NOT met: precision
+    0.912, recall 0.990, role 0.886, operator 0.933.  These floors hold what was reached."""
+    scores = _file_scores(HELDOUT3)
+    print(scores)
+    assert scores["precision"] >= 0.91 and scores["recall"] >= 0.99
+    assert scores["role"] >= 0.88 and scores["operator"] >= 0.93
+
 # --- second round: rules from the first held-out batch's misses (notes written for these tests) -------
 
 @pytest.mark.parametrize("notes,etype", [
