@@ -249,6 +249,8 @@ def events_command(
     fmt: str = typer.Option("csv", "--format", help="csv, parquet or json."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write here (default: stdout, not for "
                                                            "parquet)."),
+    raw: bool = typer.Option(False, "--raw", help="CSV: write text as stored, without the single "
+                             "quote put before a cell starting with = + - @ (a spreadsheet formula)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Export the record, derived columns included."""
@@ -259,12 +261,12 @@ def events_command(
     if out is None:  # through a scratch file: DuckDB would open /dev/stdout anew and truncate `>>`
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / f"events.{fmt}"
-            count = export_events(con, where, path, fmt)
+            count = export_events(con, where, path, fmt, raw=raw)
             with path.open("rb") as exported:
                 shutil.copyfileobj(exported, sys.stdout.buffer)
             sys.stdout.buffer.flush()
     else:
-        count = export_events(con, where, out, fmt)
+        count = export_events(con, where, out, fmt, raw=raw)
     emit({"events": count, "out": str(out) if out else None, "format": fmt}, as_json,
          lambda: out and console.print(f"wrote {count:,} events to {out}"))
 

@@ -23,6 +23,7 @@ import csv
 import functools
 import io
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,9 +37,9 @@ from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.dates import check_order, decide_order, leading_order, undecided_records
 from sahelsim.evidence.encodings import decoder, detect
 from sahelsim.evidence.monadic import ACTOR_PLACES, EVENT_ROWS, PARTNER_JOIN, actor_sql, fold, is_monadic
-from sahelsim.evidence.readers import Staged, check_file, forget_rejects, staging
+from sahelsim.evidence.readers import Staged, canonical_names, check_file, forget_rejects, staging
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
-from sahelsim.evidence.store import connect, default_db_path, discard, transaction
+from sahelsim.evidence.store import confine, connect, default_db_path, discard, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
 from sahelsim.evidence.validation import (dataset_sql, interaction_sql, translate_event_types,
                                           validated_sql)
@@ -103,11 +104,12 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
     fresh = not (db or default_db_path()).exists()
     con = connect(db)
     try:
-        with transaction(con):
+        with tempfile.TemporaryDirectory(prefix="sahelsim-") as scratch, transaction(con):
+            confine(con, paths, Path(scratch))
             for index, path in enumerate(paths, start=1):
                 report = functools.partial(progress, str(path), index, len(paths)) if progress \
                     else _unreported
-                _ingest_file(con, path, summary, registry, report, replace, date_order)
+                _ingest_file(con, path, summary, registry, report, replace, date_order, Path(scratch))
             summary.deleted = _apply_deletions(con, deleted_ids)
             _record_run(con, summary)
     except BaseException as error:
@@ -133,9 +135,9 @@ def _unreported(stage: str) -> None:
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
                  registry: ActorRegistry, report: Stage, replace: bool,
-                 date_order: str | None) -> None:
+                 date_order: str | None, scratch: Path) -> None:
     report(READING)
-    with staging(con, path, "staged") as staged:  # the staged file is read in here, and only here
+    with staging(con, path, "staged", scratch) as staged:  # the staged file is read in here, and only here
         order = _validate(con, path, staged, date_order)
         con.execute("DELETE FROM quarantine WHERE file = ?", [str(path)])  # superseded by this read
         unreadable = _quarantine_unreadable(con, staged, path, summary.ingest_run)
@@ -410,6 +412,7 @@ def read_deletions(path: Path) -> list[str]:
     fields = [name.strip().lower() for name in reader.fieldnames or []]
     if "event_id_cnty" not in fields:
         raise UserError("a deletion list needs an event_id_cnty column", file=str(path), header=True)
+    canonical_names(fields, "acled", path)  # refuses a second event_id_cnty column
     column = (reader.fieldnames or [])[fields.index("event_id_cnty")]
     return [row[column].strip() for row in reader if (row.get(column) or "").strip()]
 

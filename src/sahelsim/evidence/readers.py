@@ -50,6 +50,12 @@ ACLED_RENAMES: dict[str, str | None] = {
 # the canonical ones in validation.py).
 ACLED_MARKERS = ("event_id_cnty", "event_date")
 UCDP_MARKERS = {"type_of_violence", "best", "side_a"}
+# The UCDP GED columns validation reads (`validation.ucdp_parsers`); others are not kept, as an ACLED
+# column outside the canonical ones is not.
+UCDP_COLUMNS = frozenset({
+    "id", "year", "type_of_violence", "side_a", "side_b", "date_start", "date_prec", "country",
+    "region", "adm_1", "adm_2", "where_coordinates", "where_description", "where_prec", "latitude",
+    "longitude", "source_office", "source_headline", "best", "low", "high"})
 
 # Field delimiters, in order of preference: comma, semicolon (Excel in French locales), tab.
 DELIMITERS = (",", ";", "\t")
@@ -78,16 +84,18 @@ def check_file(path: Path) -> None:
 
 
 @contextmanager
-def staging(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Iterator[Staged]:
+def staging(con: duckdb.DuckDBPyConnection, path: Path, table: str,
+            scratch_root: Path | None = None) -> Iterator[Staged]:
     """Stage any supported file; the staging stays readable until the block ends.
 
     A CSV is not copied when DuckDB can read it as it is (UTF-8, bare or gzipped): its staging
     "table" is the query that reads it, run once by validation. Otherwise its UTF-8 text is written
-    to a scratch folder removed at the end of the block. Workbooks and JSON become temporary tables.
+    to a scratch folder (in `scratch_root`, the one a confined connection may read: `store.confine`)
+    removed at the end of the block. Workbooks and JSON become temporary tables.
     """
     check_file(path)
     export = find_export(path)
-    with tempfile.TemporaryDirectory(prefix="sahelsim-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="sahelsim-", dir=scratch_root) as scratch:
         yield _STAGERS[export.format](con, export, Path(scratch), table)
 
 
@@ -103,10 +111,10 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
         encoding = detect(stream)
     delimiter, header = read_header(export, encoding)
     kind = source_kind(header, export.path, f"a CSV with delimiter {delimiter!r} and {_listed(header)}")
-    names = [_canonical_name(name, kind) for name in header]
+    names = canonical_names(header, kind, export.path)
     declared = [f"_f{i}" for i in range(len(header))]
     columns = {name: "VARCHAR" for name in declared}
-    fields = ", ".join(f"{field} AS {name}" for field, name in zip(declared, names) if name)
+    fields = ", ".join(f"{field} AS {quoted_name(name)}" for field, name in zip(declared, names) if name)
     file, compression = _utf8_file(export, encoding, scratch)
     forget_rejects(con)
     source = f"""(SELECT {fields}
@@ -178,17 +186,16 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, ta
         header = [_cell_text(cell).strip().lower() for cell in next(rows, [])]
         kind = source_kind(header, export.path,
                            f"an XLSX sheet {sheet.name!r} with {_listed([n for n in header if n])}")
-        arrays = _sheet_columns(rows, header, kind)
+        arrays = _sheet_columns(rows, canonical_names(header, kind, export.path))
     except CalamineError as error:  # not a workbook, or a damaged one
         raise UserError(f"not a readable workbook ({error})", file=str(export.path)) from None
     return _stage_arrow(con, table, arrays, kind)
 
 
-def _sheet_columns(rows: Iterator[list[object]], header: list[str],
-                   kind: str) -> dict[str, pa.ChunkedArray]:
+def _sheet_columns(rows: Iterator[list[object]],
+                   canonical: list[str | None]) -> dict[str, pa.ChunkedArray]:
     """The sheet's data rows as text columns under their canonical names (others dropped)."""
-    names = {index: name for index, name in enumerate(_canonical_name(n, kind) if n else None
-                                                      for n in header) if name}
+    names = {index: name for index, name in enumerate(canonical) if name}
     chunks: dict[str, list[pa.Array]] = {name: [] for name in names.values()}
     for chunk in _chunks((_cell_text(cell) for cell in row) for row in rows):
         for index, name in names.items():
@@ -238,7 +245,11 @@ def stage_acled_json(con: duckdb.DuckDBPyConnection, export: Export, scratch: Pa
     with export_bytes(export) as stream:
         data = stream.read()
     try:
-        body = json.loads(decoder(detect(io.BytesIO(data))).decode(data, final=True))
+        body = json.loads(decoder(detect(io.BytesIO(data))).decode(data, final=True),
+                          object_pairs_hook=_object)
+    except _RepeatedKey as repeated:
+        raise UserError(f"an object gives the key {repeated.args[0]!r} twice: keep one",
+                        file=str(export.path), field=str(repeated.args[0])) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UserError(f"not valid JSON ({error})", file=str(export.path)) from None
     if isinstance(body, dict):
@@ -246,7 +257,7 @@ def stage_acled_json(con: duckdb.DuckDBPyConnection, export: Export, scratch: Pa
     if not isinstance(body, list):
         raise UserError("not ACLED API output: neither a list of records nor a response with a "
                         "'data' list", file=str(export.path), field="data")
-    records = [_canonical_record(r) for r in body]
+    records = [_canonical_record(r, export.path, row) for row, r in enumerate(body, start=1)]
     columns = sorted({name for record in records for name in record}) or ["event_id_cnty"]
     if "event_id_cnty" not in columns:
         raise UserError("ACLED API records carry no event_id_cnty", file=str(export.path),
@@ -299,21 +310,55 @@ _STAGERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Export, Path, str], Sta
     CSV: stage_csv, XLSX: stage_xlsx, JSON: stage_acled_json}
 
 
+def canonical_names(header: list[str], kind: str, path: Path,
+                    row: int | None = None) -> list[str | None]:
+    """The canonical name each field of a header (or a JSON record's keys, at `row`) is read as,
+    None for one not read; refuses one column given twice, as the same name or under an old one:
+    which of the two holds the data could only be guessed."""
+    names = [_canonical_name(name, kind) if name else None for name in header]
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name is not None and name in first:
+            earlier = first[name]
+            given = (f"{header[index]!r} appears twice" if header[earlier] == header[index]
+                     else f"{header[earlier]!r} and {header[index]!r} are both {name}")
+            raise UserError(f"{given} (fields {earlier + 1} and {index + 1}): keep one",
+                            file=str(path), row=row, field=name, header=row is None)
+        if name is not None:
+            first[name] = index
+    return names
+
+
 def _canonical_name(name: str, kind: str) -> str | None:
     if kind == "ucdp":
-        return name
+        return name if name in UCDP_COLUMNS else None
     if name in ACLED_RENAMES:
         return ACLED_RENAMES[name]
     return name if name in ACLED_COLUMNS else None
 
 
-def _canonical_record(record: object) -> dict[str, object]:
+def _canonical_record(record: object, path: Path, row: int) -> dict[str, object]:
     """An API record with canonical keys; anything that is not an object becomes an empty record."""
     if not isinstance(record, dict):
         return {}
-    named = {_canonical_name(str(key).lower(), "acled"): value for key, value in record.items()}
-    named.pop(None, None)
+    keys = [_canonical_name(str(key).lower(), "acled") for key in record]
+    named = {name: value for name, value in zip(keys, record.values()) if name}
+    if len(named) < len(keys) - keys.count(None):  # "Notes" and "notes", or an old name and its new
+        canonical_names([str(key).lower() for key in record], "acled", path, row)
     return named
+
+
+class _RepeatedKey(ValueError):
+    """A JSON object that gives one key twice."""
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object, refused where it gives a key twice: `json` would keep the last one silently."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _RepeatedKey(next(key for key in keys if keys.count(key) > 1))
+    return record
 
 
 def _text(value: object) -> str | None:
@@ -322,3 +367,9 @@ def _text(value: object) -> str | None:
 
 def _sql_string(text: str) -> str:
     return text.replace("'", "''")
+
+
+def quoted_name(name: str) -> str:
+    """A column name as a SQL identifier, whatever characters a file's header gave it: a name is
+    never SQL (a header such as `x" AS a FROM t; COPY … TO …` would otherwise run)."""
+    return '"' + name.replace('"', '""') + '"'

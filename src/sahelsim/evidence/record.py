@@ -29,6 +29,9 @@ from sahelsim.evidence.tagging import (DRONE_TERMS_EN, DRONE_TERMS_FR, NAME_PATT
                                        NOT_EVIDENCE_EN, NOT_EVIDENCE_FR, STATE_INTER, drone_candidate_sql)
 
 EXPORT_FORMATS = ("csv", "parquet", "json")
+# How a text cell that a spreadsheet reads as a formula starts: = + - @ tab or carriage return
+# (OWASP's list for CSV injection).
+FORMULA_START = r"^([=+\-@\t\r])"
 ACTOR_ROLES = ("either", "operator", "target")
 
 #: Words for a manned aircraft, lower case; accents optional, so they read the raw note as well.
@@ -164,11 +167,13 @@ def select_events(con: duckdb.DuckDBPyConnection, where: EventFilter) -> pa.Tabl
                    params=params).to_arrow_table()
 
 
-def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path, fmt: str) -> int:
+def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path, fmt: str, *,
+                  raw: bool = False) -> int:
     """Write the matching events to `out` in csv, parquet or json (one array); returns the count.
 
     A file is written beside `out` and then replaces it whole, so a failed export leaves what was
-    there; a device or a pipe is written directly.
+    there; a device or a pipe is written directly. In a CSV, unless `raw`, a text cell that a
+    spreadsheet would run as a formula starts with a single quote (see `_defused_columns`).
     """
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}",
@@ -176,7 +181,8 @@ def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path,
     if out.is_dir():
         raise UserError("is a folder; expected a file to write", file=str(out))
     condition, params = where.where()
-    query = f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty"
+    columns = "*" if raw or fmt != "csv" else _defused_columns(con)
+    query = f"SELECT {columns} FROM events WHERE {condition} ORDER BY event_date, event_id_cnty"
     options = {"csv": "FORMAT csv, HEADER", "parquet": "FORMAT parquet",
                "json": "FORMAT json, ARRAY true"}[fmt]
 
@@ -195,3 +201,18 @@ def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path,
         reason = error.strerror if isinstance(error, OSError) else str(error).splitlines()[0]
         raise UserError(f"cannot write the events: {reason}", file=str(out)) from None
     return con.execute(f"SELECT count(*) FROM events WHERE {condition}", params).fetchone()[0]
+
+
+def _defused_columns(con: duckdb.DuckDBPyConnection) -> str:
+    """A select list of every event column, each text value starting like a formula (`=`, `+`, `-`,
+    `@`, tab, carriage return) behind a single quote, as OWASP advises against CSV injection: notes
+    and actor names come from outside, and a spreadsheet would run `=HYPERLINK(…)` on opening the
+    export. Numbers are columns of their own type, so a longitude of -3.5 stays as it is."""
+    text = [f'"{name}"' for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'events' AND data_type = 'VARCHAR'").fetchall()]
+    # an anchored regexp_replace gives up at once on other cells: a fifth of the cost of left() IN (…)
+    quote_before = _literal("'\\1")
+    defused = ", ".join(f"regexp_replace({name}, {_literal(FORMULA_START)}, {quote_before}) AS {name}"
+                        for name in text)
+    return f"* REPLACE ({defused})" if text else "*"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -103,6 +103,23 @@ def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
     if not threads.strip().isdigit() or int(threads) < 1:
         raise UserError(f"SAHELSIM_THREADS must be a whole number of 1 or more, not {threads!r}")
     con.execute("SET threads = ?", [int(threads)])
+
+
+def confine(con: duckdb.DuckDBPyConnection, files: Sequence[Path], scratch: Path) -> None:
+    """From now on, let DuckDB on `con` open only `files` and `scratch` besides the store (its own
+    spill files past the memory limit are not checked), and load no extension; nothing undoes it.
+
+    An ingest reads files from outside: should anything in them ever reach SQL, it could read no
+    other file, write none but the store, `scratch` and (DuckDB grants both or neither) `files`
+    themselves, and not change these settings back. DuckDB keeps them for the database while it is
+    open, so `con` should be the only connection to it.
+    """
+    con.execute("SET allowed_paths = ?", [[str(file) for file in files]])
+    con.execute("SET allowed_directories = ?", [[str(scratch)]])
+    for setting in ("enable_external_access", "autoinstall_known_extensions",
+                    "autoload_known_extensions", "allow_community_extensions"):
+        con.execute(f"SET {setting} = false")
+    con.execute("SET lock_configuration = true")
 
 
 def discard(path: Path | None = None) -> None:

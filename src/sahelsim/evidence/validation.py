@@ -16,7 +16,7 @@ import duckdb
 from sahelsim.evidence import dates
 from sahelsim.evidence.event_types import Translation, translations
 from sahelsim.evidence.monadic import is_monadic
-from sahelsim.evidence.readers import Staged
+from sahelsim.evidence.readers import Staged, quoted_name
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS, TEXT_COLUMNS
 
 # ACLED's inter labels (the API without inter_num=1, newer exports) onto its numeric codes.
@@ -44,7 +44,7 @@ def _raw(staged: Staged, name: str) -> str:
     """
     if name not in staged.columns:
         return "NULL"
-    text = f"r.{name}"
+    text = f"r.{quoted_name(name)}"
     return f"nullif(CASE WHEN {text} LIKE ' %' OR {text} LIKE '% ' THEN trim({text}) ELSE {text} END, '')"
 
 
@@ -60,7 +60,7 @@ def _cast_input(staged: Staged, name: str) -> str:
     A value of spaces alone reaches the cast and fails it; the checks read that as blank
     (`_bad_value`), not as a bad value.
     """
-    return f"nullif(r.{name}, '')" if name in staged.columns else "NULL"
+    return f"nullif(r.{quoted_name(name)}, '')" if name in staged.columns else "NULL"
 
 
 def _bad_value(staged: Staged, name: str, wrong: str) -> str:
@@ -194,7 +194,9 @@ def acled_checks(staged: Staged, date_order: str | None = None) -> list[Check]:
 
 
 def ucdp_parsers(staged: Staged) -> dict[str, str]:
-    """UCDP GED onto the canonical table: its own ids, best estimate as fatalities, low/high kept."""
+    """UCDP GED onto the canonical table: its own ids, best estimate as fatalities, low/high kept.
+
+    Reads only `readers.UCDP_COLUMNS`: the staging keeps no other column."""
     raw = {name: _raw(staged, name) for name in staged.columns}
     get = raw.get
     violence = get("type_of_violence", "NULL")
