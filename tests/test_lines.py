@@ -7,12 +7,15 @@ line ends inside quoted fields stay as the file has them.
 
 from __future__ import annotations
 
+import gzip
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from acled_files import event, stored, write_acled, write_acled_line_ends
-from sahelsim.evidence import readers
+from sahelsim.evidence import encodings, readers
 from sahelsim.evidence.ingest import ingest
 
 NOTE_LF = "Des drones ont frappé le camp.\nLe bilan reste inconnu."
@@ -54,6 +57,27 @@ def test_a_file_with_mixed_line_ends_is_read_whole(tmp_path, db, ends):
     assert [(row["row"], row["field"]) for row in quarantined(db)] == [
         (3, "latitude"), (5, None)]
     assert quarantined(db)[1]["raw"] == "MLI5,only,three"
+
+
+@pytest.mark.parametrize("shape", ["cp1252", "utf-16", "gzip", "zip"])
+def test_mixed_line_ends_in_any_encoding_or_container(tmp_path, db, shape):
+    """Files that are copied anyway (another encoding, a zip) are relined as they are copied; a
+    gzipped UTF-8 file, read in place when it can be, is copied when its line ends are mixed."""
+    rows = [event(event_id_cnty="MLI1"), event(event_id_cnty="MLI2", notes="Ségou")]
+    path = write_acled_line_ends(tmp_path / "mixed.csv", rows, ["\n", "\r\n", "\n"])
+    text = path.read_bytes().decode("utf-8")  # as written: read_text would make the CRLF an LF
+    if shape == "gzip":
+        path = tmp_path / "mixed.csv.gz"
+        path.write_bytes(gzip.compress(text.encode("utf-8")))
+    elif shape == "zip":
+        with zipfile.ZipFile(tmp_path / "mixed.zip", "w") as archive:
+            archive.writestr("mixed.csv", text.encode("utf-8"))
+        path = tmp_path / "mixed.zip"
+    else:
+        path.write_bytes(text.encode("utf-16") if shape == "utf-16" else text.encode(shape))
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted) == (2, 2)
+    assert events(db) == [("MLI1", 1, event()["notes"]), ("MLI2", 2, "Ségou")]
 
 
 @pytest.mark.parametrize("crlf", [False, True], ids=["LF", "CRLF"])
@@ -120,3 +144,29 @@ def test_an_over_wide_record_is_quarantined_once_with_its_raw_text_cut(tmp_path,
     assert (wide["row"], wide["reason"]) == (2, "wrong column count: expected 31, found 41")
     assert wide["raw"].startswith("MLI2,xx") and len(wide["raw"]) == 10_000
     assert [(eid, row) for eid, row, _ in events(db)] == [("MLI1", 1), ("MLI3", 3)]
+
+
+# --- relining, block by block ----------------------------------------------------------------
+
+MIXED = b'id,notes\r\n1,"x\r\ny"\r2,"p""q\rr"\n3,"open\r\n'
+RELINED = b'id,notes\n1,"x\r\ny"\n2,"p""q\rr"\n3,"open\r\n'
+
+
+def test_relined_makes_line_ends_lf_outside_quotes_wherever_blocks_are_cut():
+    """Line ends between records become LF, those inside quoted fields (escaped quotes included,
+    and an unterminated one at the end) stay, whether a CRLF or a quote falls across two blocks."""
+    assert b"".join(encodings.relined([MIXED])) == RELINED
+    for cut in range(len(MIXED) + 1):
+        assert b"".join(encodings.relined([MIXED[:cut], MIXED[cut:]])) == RELINED, cut
+    assert b"".join(encodings.relined(MIXED[i:i + 1] for i in range(len(MIXED)))) == RELINED
+
+
+@pytest.mark.parametrize("text, mixed", [
+    (b"a\nb\nc\n", False), (b"a\r\nb\r\nc\r\n", False), (b"a\nb\r\nc\n", True),
+    (b"a\r\nb\nc\r\n", True), (b"a\nb\rc\n", True), (b"a\rb\rc\r", True), (b"", False),
+])
+def test_mixed_line_ends_are_told_apart_across_blocks(monkeypatch, text, mixed):
+    """A CRLF cut in two by a block boundary is still one CRLF."""
+    for block in (2, 3, 1_000):
+        monkeypatch.setattr(encodings, "BLOCK", block)
+        assert encodings.mixed_line_ends(io.BytesIO(text)) is mixed, block

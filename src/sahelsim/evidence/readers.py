@@ -4,8 +4,8 @@ Parsing a CSV is DuckDB's (its parallel CSV reader is the fast path for million-
 module decides *which* columns a file has and what they are called in the canonical table. Typing
 and validation of the text happen afterwards in `validation.py`, so that a bad value becomes a
 quarantined row, not a crash. Whatever the file's container (`containers.py`) and encoding
-(`encodings.py`), DuckDB's reader gets UTF-8: a file that is not is transcoded into a scratch file
-that lives while the file is staged. Workbooks (XLSX) and saved API output (JSON) are parsed in
+(`encodings.py`), DuckDB's reader gets UTF-8 with one kind of line end: a file that is not is
+transcoded (or relined) into a scratch file that lives while the file is staged. Workbooks (XLSX) and saved API output (JSON) are parsed in
 Python and staged as Arrow tables; every cell becomes the text a CSV would hold.
 
 Records keep file order: the validated table is written in that order, so its `rowid` is the record's
