@@ -5,8 +5,9 @@ module decides *which* columns a file has and what they are called in the canoni
 and validation of the text happen afterwards in `validation.py`, so that a bad value becomes a
 quarantined row, not a crash. Whatever the file's container (`containers.py`) and encoding
 (`encodings.py`), DuckDB's reader gets UTF-8 with one kind of line end: a file that is not is
-transcoded (or relined) into a scratch file that lives while the file is staged. Workbooks (XLSX) and saved API output (JSON) are parsed in
-Python and staged as Arrow tables; every cell becomes the text a CSV would hold.
+transcoded (or relined) into a scratch file that lives while the file is staged. Workbooks (XLSX)
+and saved API output (JSON) are parsed in Python and staged as Arrow tables; every cell becomes the
+text a CSV would hold.
 
 Records keep file order: the validated table is written in that order, so its `rowid` is the record's
 place among the records the reader accepted. Records the CSV reader itself cannot split into the
