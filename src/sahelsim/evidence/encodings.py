@@ -15,10 +15,10 @@ DuckDB's reader takes UTF-8 directly; any other encoding is transcoded, in large
 UTF-8 scratch file it then reads (DuckDB's own latin-1 decoder refuses the bytes 80–9F that carry
 Windows-1252's € ’ “ ” – …).
 
-Line ends too are one kind per file for DuckDB's reader (LF or CRLF): a file whose lines end in more
-than one way (a CRLF row pasted into an LF file, an LF header over CRLF rows, a bare CR) is refused
-whole. Such a file is copied with its line ends outside quoted fields made LF (`relined`); a file of
-one kind is read as it is, with no copy. Line ends inside a quoted field are the field's text and
+Line ends too are one kind per file for DuckDB's reader (LF or CRLF): it refuses a whole file whose
+lines end in more than one way (a CRLF row pasted into an LF file, an LF header over CRLF rows, a
+bare CR). Such a file is copied with its line ends outside quoted fields made LF (`relined`); a file
+of one kind is read as it is, with no copy. Line ends inside a quoted field are the field's text and
 are kept as they are.
 """
 
@@ -115,6 +115,7 @@ def write_utf8(stream: BinaryIO, encoding: str, target: Path, *, reline: bool = 
 
 
 def _utf8_blocks(stream: BinaryIO, encoding: str) -> Iterator[bytes]:
+    """The text of `stream` as UTF-8, a block at a time, for `relined` to work on bytes."""
     if encoding == UTF8:  # UTF-8 is passed on byte for byte: a bad byte stays its record's problem
         yield from iter(lambda: stream.read(BLOCK), b"")
         return
@@ -130,8 +131,8 @@ def mixed_line_ends(stream: BinaryIO) -> bool:
     Line ends inside quoted fields count too, so a CRLF file whose quoted notes hold bare LFs (as
     Excel writes them) is called mixed and relined: a needless copy, never a wrong read. Reads the
     whole stream into one reused buffer; a file without a CR (the usual LF export) costs a read and
-    a `find`, about 3% of DuckDB's own read of it, and only files with a CR have their line ends
-    counted.
+    a `find` (0.17 s for a 462 MB export that DuckDB reads into a table in 14 s on the same loaded
+    machine), and only files with a CR have their line ends counted.
     """
     buffer = bytearray(BLOCK)
     cr = lf = crlf = 0
