@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import duckdb
@@ -46,6 +47,18 @@ def write_acled(path: Path, events: list[dict[str, str]], *, header: list[str] =
         writer.writerow(header)
         for row in events:
             writer.writerow(_cells(row, header))
+    return path
+
+
+def write_acled_line_ends(path: Path, events: list[dict[str, str]], ends: list[str], *,
+                          header: list[str] = HEADER) -> Path:
+    """An ACLED export whose lines end as `ends` says, one entry per line, the header's first: a
+    file edited by hand or pieced together from several sources ends its lines in several ways."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for cells, end in zip([header, *(_cells(row, header) for row in events)], ends, strict=True):
+            line = io.StringIO()  # written with CRLF, so that fields holding CR or LF are quoted
+            csv.writer(line, lineterminator="\r\n").writerow(cells)
+            handle.write(line.getvalue().removesuffix("\r\n") + end)
     return path
 
 

@@ -230,24 +230,38 @@ def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path:
 
     The reader lists one error per missing or surplus field ("Found: 3", "Found: 4", … for a record
     of 3 fields; "Found: 32", "Found: 33" for one of 33), so a record is quarantined once, with its
-    field count and raw line. Its `line` counts records, the header being 1.
+    field count and raw line. Its `line` counts records, the header being 1, and the reader keeps
+    a rejected line's first 10,000 bytes. A record over the reader's maximum line size comes with no
+    field: its field is taken to be the one those bytes end in, which for one oversized field is
+    that field.
     """
     if staged.rejects is None:
         return 0
     found = "try_cast(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS INT)"
+    oversized = "bool_or(error_type = 'LINE SIZE OVER MAXIMUM')"
+    unquoted = "regexp_replace(any_value(csv_line), '\"[^\"]*(\"|$)', '', 'g')"  # outside quotes
+    field_index = f"1 + length({unquoted}) - length(replace({unquoted}, $delimiter, ''))"
     return con.execute(
         f"""INSERT INTO quarantine
-        SELECT ?, ?, line - 1, NULL,
-               CASE WHEN bool_and(error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS'))
-                    THEN format('wrong column count: expected {staged.width}, found {{}}',
-                                CASE WHEN bool_or(error_type = 'TOO MANY COLUMNS')
-                                     THEN max({found}) ELSE min({found}) END)
-                    ELSE format('unreadable CSV record ({{}}): {{}}',
-                                lower(arg_min(error_type, column_idx)::VARCHAR),
-                                arg_min(error_message, column_idx)) END,
-               trim(any_value(csv_line), chr(13) || chr(10))
-        FROM {staged.rejects} GROUP BY line""",
-        [run, str(path)]).fetchone()[0]
+        SELECT $run, $file, line - 1, field, reason, raw
+        FROM (SELECT line,
+                     CASE WHEN {oversized} THEN $header[{field_index}] END AS field,
+                     CASE WHEN {oversized}
+                          THEN format('record of {{}} bytes is over the reader''s maximum line '
+                                      || 'size of {{}} bytes',
+                                      regexp_extract(max(error_message), 'Actual Size: *([0-9]+)', 1),
+                                      regexp_extract(max(error_message), 'line size of ([0-9]+)', 1))
+                          WHEN bool_and(error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS'))
+                          THEN format('wrong column count: expected {staged.width}, found {{}}',
+                                      CASE WHEN bool_or(error_type = 'TOO MANY COLUMNS')
+                                           THEN max({found}) ELSE min({found}) END)
+                          ELSE format('unreadable CSV record ({{}}): {{}}',
+                                      lower(arg_min(error_type, column_idx)::VARCHAR),
+                                      arg_min(error_message, column_idx)) END AS reason,
+                     trim(any_value(csv_line), chr(13) || chr(10)) AS raw
+              FROM {staged.rejects} GROUP BY line)""",
+        {"run": run, "file": str(path), "header": list(staged.header),
+         "delimiter": staged.delimiter}).fetchone()[0]
 
 
 @dataclass(frozen=True)

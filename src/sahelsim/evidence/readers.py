@@ -4,9 +4,10 @@ Parsing a CSV is DuckDB's (its parallel CSV reader is the fast path for million-
 module decides *which* columns a file has and what they are called in the canonical table. Typing
 and validation of the text happen afterwards in `validation.py`, so that a bad value becomes a
 quarantined row, not a crash. Whatever the file's container (`containers.py`) and encoding
-(`encodings.py`), DuckDB's reader gets UTF-8: a file that is not is transcoded into a scratch file
-that lives while the file is staged. Workbooks (XLSX) and saved API output (JSON) are parsed in
-Python and staged as Arrow tables; every cell becomes the text a CSV would hold.
+(`encodings.py`), DuckDB's reader gets UTF-8 with one kind of line end: a file that is not is
+transcoded (or relined) into a scratch file that lives while the file is staged. Workbooks (XLSX)
+and saved API output (JSON) are parsed in Python and staged as Arrow tables; every cell becomes the
+text a CSV would hold.
 
 Records keep file order: the validated table is written in that order, so its `rowid` is the record's
 place among the records the reader accepted. Records the CSV reader itself cannot split into the
@@ -34,7 +35,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.containers import CSV, JSON, XLSX, Export, export_bytes, find_export
-from sahelsim.evidence.encodings import BLOCK, UTF8, decoder, detect, write_utf8
+from sahelsim.evidence.encodings import (BLOCK, UTF8, decoder, detect, mixed_line_ends,
+                                        write_utf8)
 from sahelsim.evidence.schema import ACLED_COLUMNS
 # Headers of older ACLED exports, mapped to today's names; columns we do not keep map to None.
 ACLED_RENAMES: dict[str, str | None] = {
@@ -73,6 +75,8 @@ class Staged:
     columns: list[str]
     width: int | None = None  # fields per record the header promises; None where records are objects
     rejects: str | None = None  # the reader's rejects table, filled once `source` has been read
+    header: tuple[str, ...] = ()  # a CSV's header as the file has it, to name fields of `rejects`
+    delimiter: str = ","
 
 
 def check_file(path: Path) -> None:
@@ -124,7 +128,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
                       store_rejects = true, rejects_table = '{REJECTS_TABLE}',
                       rejects_scan = '{REJECTS_SCANS}'))"""
     kept = [name for name in names if name]
-    return Staged(source, kind, kept, width=len(header), rejects=REJECTS_TABLE)
+    return Staged(source, kind, kept, width=len(header), rejects=REJECTS_TABLE, header=tuple(header),
+                  delimiter=delimiter)
 
 
 def forget_rejects(con: duckdb.DuckDBPyConnection) -> None:
@@ -158,14 +163,17 @@ def read_header(export: Export, encoding: str) -> tuple[str, list[str]]:
 
 
 def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str]:
-    """A file DuckDB's reader takes, and its compression: the export itself where it is UTF-8 and
-    bare or gzipped, else its text written to `scratch` as UTF-8."""
+    """A file DuckDB's reader takes, and its compression: the export itself where it is UTF-8,
+    bare or gzipped, with one kind of line end; else its text written to `scratch` as UTF-8 with LF
+    line ends (`encodings.relined`)."""
     if encoding == UTF8 and not export.member:
-        return export.path, "gzip" if export.gzipped else "none"
+        with export_bytes(export) as stream:
+            if not mixed_line_ends(stream):
+                return export.path, "gzip" if export.gzipped else "none"
     target = scratch / "export.csv"
     with export_bytes(export) as stream:
         try:
-            write_utf8(stream, encoding, target)
+            write_utf8(stream, encoding, target, reline=True)
         except UnicodeDecodeError as error:
             raise UserError(f"not valid {encoding} text ({error.reason})",
                             file=str(export.path)) from None
