@@ -19,6 +19,7 @@ from rich.text import Text
 
 from sahelsim import __version__
 from sahelsim.errors import UserError
+from sahelsim.runtime import interrupts
 
 app = typer.Typer(
     name="sahelsim",
@@ -69,6 +70,7 @@ def _register_commands() -> None:
 
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
+    interrupts.one_command()  # once a command has committed, a Ctrl-C no longer interrupts it
     try:
         _register_commands()
         # Typer returns an exit code rather than raising it here: 130 for an interrupt
@@ -88,6 +90,7 @@ def main() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     if code == 130:
+        interrupts.point_of_no_return()  # the answer is settled: more Ctrl-Cs do not change it
         _fail("interrupted", 130)
     if isinstance(code, int) and code:
         sys.exit(code)
