@@ -242,6 +242,8 @@ def _validate(con: duckdb.DuckDBPyConnection, path: Path, staged: Staged,
         if staged.rejects:  # each read lists the records it rejects anew: keep this one's alone
             forget_rejects(con)
         con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged, order)}")
+    except duckdb.OutOfMemoryException:  # the memory bound's fault, not the file's
+        raise
     except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
         raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
     translate_event_types(con, "validated")

@@ -24,7 +24,7 @@ from sahelsim.runtime import interrupts
 LOCK_POLL_S = 0.1
 MAX_WAIT_S = 86_400  # a day: longer is a mistyped number, not a plan
 MAX_THREADS = 1024  # DuckDB starts them all at once
-MIN_MEMORY = (16 * 2 ** 20, "16MB")
+MIN_MEMORY = (16 * 10 ** 6, "16MB")  # what an ingest of a small file needed, measured
 COMPACTING = ".compacting-"  # prefix of a compaction's copy, beside the store
 
 TABLES: dict[str, dict[str, str]] = {
@@ -53,7 +53,8 @@ def connect(path: Path | None = None, *, read_only: bool = False,
     path = path or default_db_path()
     name = utf8_text(str(path), file=str(path))
     try:
-        if read_only and not path.exists():
+        existed = path.exists()
+        if read_only and not existed:
             raise UserError("no record here yet: run `sahelsim ingest` or `sahelsim demo` first",
                             file=name)
         _check_is_store(path)
@@ -66,12 +67,11 @@ def connect(path: Path | None = None, *, read_only: bool = False,
         con.execute("SET enable_progress_bar = false")
         if not read_only:
             _create_or_extend(con)
-    except UserError:
+    except (UserError, duckdb.OutOfMemoryException) as error:
         con.close()
-        raise
-    except duckdb.OutOfMemoryException:
-        con.close()
-        raise memory_error() from None
+        if not existed:  # no empty store left behind to be mistaken for a record
+            discard(path)
+        raise memory_error() if isinstance(error, duckdb.OutOfMemoryException) else error from None
     return con
 
 
@@ -141,15 +141,20 @@ def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
     shared server may want fewer.
     """
     memory = os.environ.get("SAHELSIM_MEMORY_LIMIT", "1GB")
+    too_small = UserError(f"SAHELSIM_MEMORY_LIMIT must be at least {MIN_MEMORY[1]} for DuckDB to "
+                          f"work, not {memory!r}")
     try:
+        if not re.fullmatch(r"\s*[0-9]+(\.[0-9]+)?\s*[A-Za-z]*\s*", memory):  # DuckDB reads -5GB as no bound
+            raise ValueError(memory)
         con.execute("SET memory_limit = ?", [memory])
         limit = con.execute("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'").fetchone()[0]
-    except (duckdb.Error, UnicodeEncodeError):
+    except duckdb.OutOfMemoryException:  # too small to hold even what the setting needs
+        raise too_small from None
+    except (ValueError, duckdb.Error):  # UnicodeEncodeError is a ValueError
         raise UserError(f"SAHELSIM_MEMORY_LIMIT must be a size such as 1GB or 512MB, not {memory!r}") \
             from None
     if _bytes(limit) < MIN_MEMORY[0]:
-        raise UserError(f"SAHELSIM_MEMORY_LIMIT must be at least {MIN_MEMORY[1]} for DuckDB to work, "
-                        f"not {memory!r}")
+        raise too_small
     threads = os.environ.get("SAHELSIM_THREADS")
     if threads is None:
         return
