@@ -63,8 +63,9 @@ def test_ingest_of_a_file_whose_name_is_not_utf8(sahelsim, tmp_path, filled):
 def test_numbers_beyond_64_bits(sahelsim, filled):
     huge = str(2 ** 64)
     assert "--limit" in one_line_error(sahelsim("quarantine", "list", "--db", filled, "--limit", huge))
-    line = one_line_error(sahelsim("events", "--db", filled, env={"SAHELSIM_THREADS": huge}))
-    assert "SAHELSIM_THREADS" in line and huge in line
+    for threads in (huge, "1025", "\u00b2"):  # past what DuckDB can start; a digit int() refuses
+        line = one_line_error(sahelsim("events", "--db", filled, env={"SAHELSIM_THREADS": threads}))
+        assert "SAHELSIM_THREADS" in line and repr(threads) in line
 
 
 @pytest.mark.parametrize("memory", ["1KB", "100 bytes", "2MB", "15.9MB"])
@@ -116,7 +117,7 @@ def test_an_api_page_nested_past_the_recursion_limit(sahelsim, db):
                          body=b'{"success": true, "data": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}")
         result = sahelsim("fetch", "acled", "--db", db, "--base-url", server.url, "--json",
                           env={"ACLED_USERNAME": server.username, "ACLED_PASSWORD": server.password})
-    assert "nested" in one_line_error(result)
+    assert "not JSON" in one_line_error(result)  # handled before this test: it guards the CLI
 
 
 @pytest.mark.parametrize("url", ["http://[::1", f"https://{'a' * 300}.org", "ftp://acleddata.com",

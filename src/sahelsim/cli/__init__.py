@@ -68,9 +68,20 @@ def _register_commands() -> None:
     from sahelsim.cli import record, scenario  # noqa: F401
 
 
+def run() -> None:
+    """The `sahelsim` program, one command per process: once the command has committed, a Ctrl-C
+    no longer interrupts it, up to the process's exit (see runtime/interrupts.py)."""
+    interrupts.one_command()
+    main()
+
+
 def main() -> None:
-    """Console-script entry point: user errors become one line on stderr and exit code 2."""
-    interrupts.one_command()  # once a command has committed, a Ctrl-C no longer interrupts it
+    """Run one command in this process: user errors become one line on stderr and exit code 2."""
+    with interrupts.scope():  # SIGINT as it was once the command ends, for in-process callers
+        _main()
+
+
+def _main() -> None:
     try:
         _register_commands()
         # Typer returns an exit code rather than raising it here: 130 for an interrupt

@@ -136,7 +136,7 @@ def fetch_acled_command(
     """Pull new and changed events (and deletions) from ACLED's API, then ingest them."""
     credentials = acled_api.load_credentials(config)
     base_url = acled_api.checked_base_url(base_url)  # before the progress bar draws a line
-    since = None if full else _newest_acled_timestamp(db)
+    since = None if full else _newest_acled_timestamp(db, wait)
     with tempfile.TemporaryDirectory(prefix="sahelsim-acled-") as folder:
         with Progress(console=console, disable=as_json) as progress:
             task = progress.add_task("fetching ACLED", total=None)
@@ -150,11 +150,11 @@ def fetch_acled_command(
     emit(report, as_json, lambda: _show_summary(summary))
 
 
-def _newest_acled_timestamp(db: Path | None) -> int | None:
+def _newest_acled_timestamp(db: Path | None, wait: float) -> int | None:
     path = db or store.default_db_path()
     if not path.exists():
         return None
-    con = store.connect(path, read_only=True)
+    con = store.connect(path, read_only=True, wait=wait)
     try:
         return con.execute("SELECT max(timestamp) FROM events WHERE dataset = 'acled'").fetchone()[0]
     finally:

@@ -340,10 +340,7 @@ class _Api:
         """The JSON body, or a UserError: a non-JSON answer is usually a proxy or maintenance page."""
         try:
             return response.json()
-        except RecursionError:
-            raise UserError(f"ACLED answered {path} with JSON nested too deeply to be ACLED data; "
-                            "check the base URL or try again later") from None
-        except ValueError:
+        except (ValueError, RecursionError):
             content_type = self._said(response.headers.get("content-type", "no content type"))
             raise UserError(f"ACLED answered {path} with something that is not JSON ({content_type}); "
                             "check the base URL or try again later") from None

@@ -144,10 +144,11 @@ def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
     too_small = UserError(f"SAHELSIM_MEMORY_LIMIT must be at least {MIN_MEMORY[1]} for DuckDB to "
                           f"work, not {memory!r}")
     try:
-        if not re.fullmatch(r"\s*[0-9]+(\.[0-9]+)?\s*[A-Za-z]*\s*", memory):  # DuckDB reads -5GB as no bound
-            raise ValueError(memory)
+        if not re.fullmatch(r"\s*[0-9]+(\.[0-9]+)?\s*[A-Za-z]*\s*", memory):
+            raise ValueError(memory)  # DuckDB would read -5GB as no bound at all
         con.execute("SET memory_limit = ?", [memory])
-        limit = con.execute("SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'").fetchone()[0]
+        limit = con.execute("SELECT value FROM duckdb_settings() "
+                            "WHERE name = 'memory_limit'").fetchone()[0]
     except duckdb.OutOfMemoryException:  # too small to hold even what the setting needs
         raise too_small from None
     except (ValueError, duckdb.Error):  # UnicodeEncodeError is a ValueError
@@ -158,7 +159,8 @@ def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
     threads = os.environ.get("SAHELSIM_THREADS")
     if threads is None:
         return
-    if not threads.strip().isdigit() or not 1 <= int(threads) <= MAX_THREADS:
+    if not (threads.strip().isascii() and threads.strip().isdigit()) \
+            or not 1 <= int(threads) <= MAX_THREADS:
         raise UserError(f"SAHELSIM_THREADS must be a whole number from 1 to {MAX_THREADS}, "
                         f"not {threads!r}")
     con.execute("SET threads = ?", [int(threads)])
