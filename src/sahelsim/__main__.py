@@ -1,5 +1,5 @@
 """`python -m sahelsim` is the `sahelsim` command."""
 
-from sahelsim.cli import main
+from sahelsim.cli import run
 
-main()
+run()

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from sahelsim import __version__
 from sahelsim.errors import UserError
+from sahelsim.runtime import interrupts
 
 app = typer.Typer(
     name="sahelsim",
@@ -67,8 +68,20 @@ def _register_commands() -> None:
     from sahelsim.cli import record, scenario  # noqa: F401
 
 
+def run() -> None:
+    """The `sahelsim` program, one command per process: once the command has committed, a Ctrl-C
+    no longer interrupts it, up to the process's exit (see runtime/interrupts.py)."""
+    interrupts.one_command()
+    main()
+
+
 def main() -> None:
-    """Console-script entry point: user errors become one line on stderr and exit code 2."""
+    """Run one command in this process: user errors become one line on stderr and exit code 2."""
+    with interrupts.scope():  # SIGINT as it was once the command ends, for in-process callers
+        _main()
+
+
+def _main() -> None:
     try:
         _register_commands()
         # Typer returns an exit code rather than raising it here: 130 for an interrupt
@@ -88,6 +101,7 @@ def main() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     if code == 130:
+        interrupts.point_of_no_return()  # the answer is settled: more Ctrl-Cs do not change it
         _fail("interrupted", 130)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from sahelsim.evidence import acled_api, store
 from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.dates import DAYFIRST, MONTHFIRST
 from sahelsim.evidence.ingest import READING, IngestSummary, ingest
-from sahelsim.evidence.record import EventFilter, export_events
+from sahelsim.evidence.record import EventFilter, export_events, quarantined
 from sahelsim.evidence.tagging import tag_text
 from sahelsim.evidence.trends import GROUPINGS, drone_trends, records
 
@@ -36,9 +35,11 @@ ActorAsOption = typer.Option("either", "--as", help="How --actor took part: oper
 quarantine_app = typer.Typer(help="Records that could not be stored, and why.", no_args_is_help=True)
 drones_app = typer.Typer(help="Drone incidents in the record.", no_args_is_help=True)
 fetch_app = typer.Typer(help="Pull events from online sources into the store.", no_args_is_help=True)
+store_app = typer.Typer(help="The store file itself.", no_args_is_help=True)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(drones_app, name="drones")
 app.add_typer(fetch_app, name="fetch")
+app.add_typer(store_app, name="store")
 
 
 def _filter(country: list[str], since: datetime | None, until: datetime | None, actor: str | None,
@@ -49,11 +50,14 @@ def _filter(country: list[str], since: datetime | None, until: datetime | None, 
 
 
 VerboseOption = typer.Option(False, "--verbose", "-v", help="Log each file as it starts (stderr).")
+WaitOption = typer.Option(0.0, "--wait", min=0, max=store.MAX_WAIT_S, metavar="SECONDS",
+                          help="While another sahelsim writes to the store, wait up to this long "
+                               "for it (default: fail at once).")
 
 
 def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool,
                 verbose: bool = False, date_order: str | None = None,
-                replace: bool = False) -> IngestSummary:
+                replace: bool = False, wait: float = 0) -> IngestSummary:
     """Ingest with a live line per file on a terminal, since a million-row file takes seconds."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                   console=console, disable=quiet or not console.is_terminal) as progress:
@@ -67,7 +71,7 @@ def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quie
                                        soft_wrap=True)
 
         summary = ingest(paths, db, deletions=deletions, replace=replace, progress=advance,
-                         date_order=date_order)
+                         date_order=date_order, wait=wait)
         progress.update(task, completed=len(paths), description="done")
     return summary
 
@@ -103,6 +107,7 @@ def ingest_command(
     dayfirst: bool = typer.Option(False, "--dayfirst", help="Numeric dates such as 05/09/2020 are "
                                   "day first (5 September); by default each file's records decide."),
     monthfirst: bool = typer.Option(False, "--monthfirst", help="Numeric dates are month first (May 9)."),
+    wait: float = WaitOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Read event files into the store, in one transaction, every record accounted for."""
@@ -112,7 +117,7 @@ def ingest_command(
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
     order = DAYFIRST if dayfirst else MONTHFIRST if monthfirst else None
     summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json, verbose=verbose,
-                          date_order=order, replace=replace)
+                          date_order=order, replace=replace, wait=wait)
     emit(summary.as_dict(), as_json, lambda: _show_summary(summary))
 
 
@@ -125,12 +130,13 @@ def fetch_acled_command(
     config: Optional[Path] = typer.Option(None, "--config", help="Config file with an [acled] table."),
     base_url: str = typer.Option("https://acleddata.com", "--base-url", envvar="ACLED_BASE_URL",
                                  help="The ACLED API root."),
+    wait: float = WaitOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Pull new and changed events (and deletions) from ACLED's API, then ingest them."""
     credentials = acled_api.load_credentials(config)
     base_url = acled_api.checked_base_url(base_url)  # before the progress bar draws a line
-    since = None if full else _newest_acled_timestamp(db)
+    since = None if full else _newest_acled_timestamp(db, wait)
     with tempfile.TemporaryDirectory(prefix="sahelsim-acled-") as folder:
         with Progress(console=console, disable=as_json) as progress:
             task = progress.add_task("fetching ACLED", total=None)
@@ -138,17 +144,17 @@ def fetch_acled_command(
                 credentials, Path(folder), base_url=base_url, country=country or None,
                 since_timestamp=since,
                 progress=lambda done, total: progress.update(task, completed=done, total=total))
-        summary = _run_ingest(result.pages, db, result.deletions, quiet=as_json)
+        summary = _run_ingest(result.pages, db, result.deletions, quiet=as_json, wait=wait)
     report = {"fetched": result.events, "deletions": result.deleted, "since_timestamp": since,
               **summary.as_dict()}
     emit(report, as_json, lambda: _show_summary(summary))
 
 
-def _newest_acled_timestamp(db: Path | None) -> int | None:
+def _newest_acled_timestamp(db: Path | None, wait: float) -> int | None:
     path = db or store.default_db_path()
     if not path.exists():
         return None
-    con = store.connect(path, read_only=True)
+    con = store.connect(path, read_only=True, wait=wait)
     try:
         return con.execute("SELECT max(timestamp) FROM events WHERE dataset = 'acled'").fetchone()[0]
     finally:
@@ -163,12 +169,7 @@ def quarantine_list(
     as_json: bool = JsonOption,
 ) -> None:
     """Show rejected records with file, row, field and reason."""
-    con = store.connect(db or None, read_only=True)
-    # stored by absolute path, as ingest records them
-    where, params = ("WHERE file = ?", [os.path.abspath(file)]) if file else ("", [])
-    rows = con.execute(f"SELECT file, row, field, reason, raw FROM quarantine {where} "
-                       f"ORDER BY file, row LIMIT {limit}", params).fetchall()
-    records = [dict(zip(("file", "row", "field", "reason", "raw"), row)) for row in rows]
+    records = quarantined(store.connect(db or None, read_only=True), file, limit)
 
     def render() -> None:
         table = Table(title="quarantine")
@@ -317,6 +318,7 @@ def _show_frame(frame, title: str, key: str) -> None:
 def demo_command(
     db: Optional[Path] = DbOption,
     out: Path = typer.Option(Path("reports/drone-trends"), "--out", help="Folder for the report."),
+    wait: float = WaitOption,
     as_json: bool = JsonOption,
 ) -> None:
     """The main job on the bundled record: ingest the documented incidents, write the trends report."""
@@ -324,7 +326,7 @@ def demo_command(
     report_folder(out)  # before the ingest: a bad --out should leave the store as it was
     bundled = resources.files("sahelsim.evidence") / "data" / "documented_incidents.csv"
     with resources.as_file(bundled) as path:
-        summary = _run_ingest([path], db, None, quiet=as_json)
+        summary = _run_ingest([path], db, None, quiet=as_json, wait=wait)
     con = store.connect(db or None, read_only=True)
     written = write_report(con, out)
     yearly = drone_trends(con, "year")
@@ -337,3 +339,12 @@ def demo_command(
         console.print(f"report: {out / 'drone-trends.html'}")
 
     emit(data, as_json, render)
+
+
+@store_app.command("compact")
+def store_compact_command(db: Optional[Path] = DbOption, wait: float = WaitOption,
+                          as_json: bool = JsonOption) -> None:
+    """Rewrite the store without the space that updates and killed ingests left unused."""
+    done = store.compact(db, wait=wait)
+    emit({"before_bytes": done.before, "after_bytes": done.after}, as_json, lambda: console.print(
+        f"store compacted from {done.before:,} to {done.after:,} bytes", highlight=False))

@@ -25,24 +25,26 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from sahelsim.errors import UserError
+from sahelsim.errors import UserError, utf8_text
 from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.dates import check_order, decide_order, leading_order, undecided_records
 from sahelsim.evidence.encodings import decoder, detect
 from sahelsim.evidence.monadic import ACTOR_PLACES, EVENT_ROWS, PARTNER_JOIN, actor_sql, fold, is_monadic
 from sahelsim.evidence.readers import Staged, canonical_names, check_file, forget_rejects, staging
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
-from sahelsim.evidence.store import confine, connect, default_db_path, discard, transaction
+from sahelsim.evidence.store import confine, connect, default_db_path, discard, memory_error, transaction
 from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
 from sahelsim.evidence.validation import (dataset_sql, interaction_sql, translate_event_types,
                                           validated_sql)
+from sahelsim.runtime import interrupts
 
 Progress = Callable[[str, int, int, str], None]  # (file, index, count, stage)
 Stage = Callable[[str], None]
@@ -86,7 +88,7 @@ class IngestSummary:
 
 def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | None = None,
            replace: bool = False, progress: Progress | None = None,
-           date_order: str | None = None) -> IngestSummary:
+           date_order: str | None = None, wait: float = 0) -> IngestSummary:
     """Read every file and the deletion list into the store, all in one transaction.
 
     Files are recorded by their absolute path: `f.csv` and `./f.csv` are one file, whose rejects a
@@ -94,33 +96,58 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
     records replace the stored events whatever their timestamps (for files without any).
     `date_order` ("dayfirst" or "monthfirst") says how numeric dates such as 05/09/2020 read; by
     default each file's own records decide, and a file they leave undecided is refused (see
-    `dates.decide_order`).
+    `dates.decide_order`). `wait` is how many seconds to wait while another sahelsim writes to
+    the store (`store.connect`).
     """
     check_order(date_order)
-    paths = [Path(os.path.abspath(path)) for path in paths]
+    paths = [Path(os.path.abspath(utf8_text(str(path), file=str(path)))) for path in paths]
     summary = IngestSummary(ingest_run=uuid.uuid4().hex[:12], files=[str(p) for p in paths])
-    deleted_ids = read_deletions(deletions) if deletions else []
+    with _reading(deletions):
+        deleted_ids = read_deletions(deletions) if deletions else []
     registry = ActorRegistry.load()
-    fresh = not (db or default_db_path()).exists()
-    con = connect(db)
-    try:
-        with tempfile.TemporaryDirectory(prefix="sahelsim-") as scratch, transaction(con):
-            confine(con, paths, Path(scratch))
-            for index, path in enumerate(paths, start=1):
-                report = functools.partial(progress, str(path), index, len(paths)) if progress \
-                    else _unreported
-                _ingest_file(con, path, summary, registry, report, replace, date_order, Path(scratch))
-            summary.deleted = _apply_deletions(con, deleted_ids)
-            _record_run(con, summary)
-    except BaseException as error:
+    with interrupts.scope():  # a Ctrl-C from the COMMIT on is ignored (see `interrupts`)
+        fresh = not os.path.exists(db or default_db_path())
+        con = connect(db, wait=wait)
+        try:
+            with tempfile.TemporaryDirectory(prefix="sahelsim-") as scratch, transaction(con):
+                confine(con, paths, Path(scratch))
+                for index, path in enumerate(paths, start=1):
+                    report = functools.partial(progress, str(path), index, len(paths)) if progress \
+                        else _unreported
+                    with _reading(path):
+                        _ingest_file(con, path, summary, registry, report, replace, date_order,
+                                     Path(scratch))
+                summary.deleted = _apply_deletions(con, deleted_ids)
+                _record_run(con, summary)
+        except BaseException as error:
+            con.close()
+            if fresh:
+                discard(db)
+            if isinstance(error, _REFUSED):
+                raise _refusal(error, len(paths)) from None
+            raise
         con.close()
-        if fresh:
-            discard(db)
-        if isinstance(error, UserError) and len(paths) > 1:
-            raise _nothing_stored(error, len(paths)) from None
-        raise
-    con.close()
     return summary
+
+
+_REFUSED = (UserError, duckdb.OutOfMemoryException)
+
+
+def _refusal(error: UserError | duckdb.OutOfMemoryException, files: int) -> UserError:
+    """The user's error, saying that nothing was stored where the ingest had several files."""
+    if isinstance(error, duckdb.OutOfMemoryException):
+        error = memory_error()
+    return _nothing_stored(error, files) if files > 1 else error
+
+
+@contextmanager
+def _reading(path: Path | None) -> Iterator[None]:
+    """What the system says about a user's file (a name too long, no permission) is one line
+    naming it."""
+    try:
+        yield
+    except OSError as error:
+        raise UserError(f"cannot read: {error.strerror}", file=str(path)) from None
 
 
 def _nothing_stored(error: UserError, files: int) -> UserError:
@@ -218,6 +245,8 @@ def _validate(con: duckdb.DuckDBPyConnection, path: Path, staged: Staged,
         if staged.rejects:  # each read lists the records it rejects anew: keep this one's alone
             forget_rejects(con)
         con.execute(f"CREATE OR REPLACE TEMP TABLE validated AS {validated_sql(staged, order)}")
+    except duckdb.OutOfMemoryException:  # the memory bound's fault, not the file's
+        raise
     except duckdb.Error as error:  # the file itself is unreadable (not a CSV at all)
         raise UserError(f"cannot read: {str(error).strip().splitlines()[0]}", file=str(path)) from None
     translate_event_types(con, "validated")

@@ -260,6 +260,8 @@ def stage_acled_json(con: duckdb.DuckDBPyConnection, export: Export, scratch: Pa
                         file=str(export.path), field=str(repeated.args[0])) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UserError(f"not valid JSON ({error})", file=str(export.path)) from None
+    except RecursionError:  # a value nested thousands deep: Python's parser gives up
+        raise _nested_too_deeply(export) from None
     if isinstance(body, dict):
         body = body.get("data")
     if not isinstance(body, list):
@@ -270,9 +272,17 @@ def stage_acled_json(con: duckdb.DuckDBPyConnection, export: Export, scratch: Pa
     if "event_id_cnty" not in columns:
         raise UserError("ACLED API records carry no event_id_cnty", file=str(export.path),
                         field="data")
-    arrays = {name: pa.array([_text(r.get(name)) for r in records], type=pa.string())
-              for name in columns}
+    try:
+        arrays = {name: pa.array([_text(r.get(name)) for r in records], type=pa.string())
+                  for name in columns}
+    except RecursionError:  # a value parsed, but nested too deep to be written out as text
+        raise _nested_too_deeply(export) from None
     return _stage_arrow(con, table, arrays, "acled")
+
+
+def _nested_too_deeply(export: Export) -> UserError:
+    return UserError("not ACLED API output: JSON nested too deeply (ACLED's values are text and "
+                     "numbers)", file=str(export.path))
 
 
 def _stage_arrow(con: duckdb.DuckDBPyConnection, table: str, arrays: dict[str, pa.Array],

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sahelsim.errors import UserError
+from sahelsim.errors import UserError, utf8_text
 from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.tagging import (DRONE_TERMS_EN, DRONE_TERMS_FR, NAME_PATTERN, NONSTATE_INTER,
                                        NOT_EVIDENCE_EN, NOT_EVIDENCE_FR, STATE_INTER, drone_candidate_sql)
@@ -178,8 +178,7 @@ def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path,
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}",
                         field="--format")
-    if out.is_dir():
-        raise UserError("is a folder; expected a file to write", file=str(out))
+    utf8_text(str(out), file=str(out))
     condition, params = where.where()
     columns = "*" if raw or fmt != "csv" else _defused_columns(con)
     query = f"SELECT {columns} FROM events WHERE {condition} ORDER BY event_date, event_id_cnty"
@@ -190,6 +189,8 @@ def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path,
         con.execute(f"COPY ({query}) TO '{str(path).replace(chr(39), chr(39) * 2)}' ({options})", params)
 
     try:
+        if out.is_dir():
+            raise UserError("is a folder; expected a file to write", file=str(out))
         if out.exists() and not out.is_file():
             copy_to(out)
         else:
@@ -216,3 +217,20 @@ def _defused_columns(con: duckdb.DuckDBPyConnection) -> str:
     defused = ", ".join(f"regexp_replace({name}, {_literal(FORMULA_START)}, {quote_before}) AS {name}"
                         for name in text)
     return f"* REPLACE ({defused})" if text else "*"
+
+
+QUARANTINE_COLUMNS = ("file", "row", "field", "reason", "raw")
+MAX_ROWS = 2 ** 63 - 1  # DuckDB's LIMIT is a signed 64-bit number
+
+
+def quarantined(con: duckdb.DuckDBPyConnection, file: str | None = None,
+                limit: int = 50) -> list[dict]:
+    """Up to `limit` rejected records, by file and row; only `file`'s where given (by any path to
+    it: ingest stores the absolute one)."""
+    if not 1 <= limit <= MAX_ROWS:
+        raise UserError(f"expected 1 to {MAX_ROWS}, not {limit}", field="--limit")
+    where, params = ("WHERE file = ?", [os.path.abspath(utf8_text(file, file=file))]) if file \
+        else ("", [])
+    rows = con.execute(f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM quarantine {where} "
+                       f"ORDER BY file, row LIMIT {limit}", params).fetchall()
+    return [dict(zip(QUARANTINE_COLUMNS, row)) for row in rows]

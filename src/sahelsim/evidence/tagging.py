@@ -72,6 +72,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from sahelsim.errors import utf8_text
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
     import pyarrow
@@ -837,6 +839,9 @@ def tag_text(notes: str | None, *, event_type: str | None = None, sub_event_type
     """
     params = [notes, event_type, sub_event_type, actor1, actor2,
               None if inter1 is None else str(inter1), None if inter2 is None else str(inter2)]
+    for name, text in zip(INPUT_COLUMNS, params):
+        if text is not None:
+            utf8_text(text, field=name)
     with _LOCK:
         con = _connection()
         con.execute("DELETE FROM one_row")

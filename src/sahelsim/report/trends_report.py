@@ -106,12 +106,18 @@ def report_folder(out: Path) -> None:
 
 def write_report(con: duckdb.DuckDBPyConnection, out: Path, where: EventFilter = EventFilter(),
                  by: str | None = None) -> list[Path]:
-    """Write every chart as PNG plus `drone-trends.html`; returns the files written."""
+    """Write every chart as PNG plus `drone-trends.html`; returns the files written. A folder that
+    cannot take them (read-only, or a folder where a chart's file goes) is the user's to fix."""
     report_folder(out)
     charts = trend_charts(con, where, by)
     table_by = by or "actor"
-    written = [_png(chart, out / f"{chart.name}.png") for chart in charts]
-    written.append(_html(charts, drone_trends(con, table_by, where), table_by, out / "drone-trends.html"))
+    try:
+        written = [_png(chart, out / f"{chart.name}.png") for chart in charts]
+        written.append(_html(charts, drone_trends(con, table_by, where), table_by,
+                             out / "drone-trends.html"))
+    except OSError as error:
+        raise UserError(f"cannot write the report: {error.strerror}",
+                        file=str(error.filename or out)) from None
     return written
 
 
