@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from acled_files import HEADER, OLD_HEADER, event, write_acled
 from fuzzing import examples, run_in_process, run_in_subprocess
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 # Ten valid events, each on one line: quoted notes with commas and quotes, French accents, blanks.
@@ -181,7 +181,7 @@ def untouched_ids(original: bytes, damage: Damage) -> set[str]:
     first, last = min(touched), max(touched)
     if damage.end == spans[last][1] and damage.end > damage.start:
         last += 1  # its line break was damaged: the next line joins it
-    keep = set(IDS[:first - 1])
+    keep = set(IDS[:max(first - 1, 0)])  # line 0 is the header, touched when damage starts line 1
     if not (damage.quotes_changed or damage.truncated):
         keep |= set(IDS[last:])
     return keep
@@ -290,7 +290,7 @@ def test_damaged_header(tmp_path_factory, store_template, kind, shape, at, other
 
 # -- huge fields ----------------------------------------------------------------------------------
 
-@settings(max_examples=examples(0.03), deadline=None,
+@settings(max_examples=examples(0.02), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(row=st.integers(0, len(ROWS) - 1), size=st.sampled_from([10_000, 200_000, 1_000_000, 3_000_000]),
        field=st.sampled_from(["notes", "source", "actor1", "event_id_cnty", "latitude"]),
@@ -366,7 +366,7 @@ def test_damaged_api_records(tmp_path_factory, store_template, damaged, envelope
 @pytest.mark.xfail(strict=True, raises=RecursionError,
                    reason="the `interrupts` branch makes deep JSON a one-line error; on main "
                           "json.loads raises RecursionError through the command")
-@SETTINGS
+@settings(SETTINGS, phases=[Phase.generate])  # a known failure: no time spent shrinking it
 @given(damaged=deeply_nested())
 def test_deeply_nested_api_output(tmp_path_factory, store_template, damaged):
     folder = tmp_path_factory.mktemp("deep")
