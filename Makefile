@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean browser
+.PHONY: demo test bench soak clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run_all.py
+
+# The fuzzers at soak strength, then kill -9 and Ctrl-C at random moments of real ingests and
+# simulation runs; writes its figures into docs/reliability.md and fails on any failure (minutes).
+soak: $(STAMP)
+	$(BIN)/python soak/reliability_soak.py
 
 clean:
 	rm -rf $(VENV) reports runs .pytest_cache

@@ -13,6 +13,7 @@ import pytest
 
 TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))  # test helpers such as acled_server.py
+import fuzzing  # noqa: E402,F401  (registers the hypothesis profiles before any test is collected)
 SHARED = TESTS.parent.parent / "shared"
 
 

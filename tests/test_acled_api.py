@@ -433,6 +433,18 @@ def test_invalid_config_does_not_echo_the_password(tmp_path: Path) -> None:
     assert "hunter2" not in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.usefixtures("no_env")
+def test_a_config_that_is_not_utf8_text_is_one_line(tmp_path: Path) -> None:
+    """A --config naming a binary file (the store, say): one line, and none of its bytes echoed
+    (found by the command-line fuzzer; the bytes may hold a password in another encoding)."""
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'[acled]\nusername = "u"\npassword = "caf\xe9-secret"\n')
+    with pytest.raises(UserError, match="not UTF-8 text") as caught:
+        load_credentials(config)
+    assert "secret" not in str(caught.value) and "\n" not in str(caught.value)
+    assert caught.value.file == str(config)
+
+
 def test_credentials_repr_hides_the_password() -> None:
     credentials = AcledCredentials("u@example.org", "hunter2-secret")
     assert "hunter2" not in repr(credentials) and "u@example.org" in repr(credentials)

@@ -72,3 +72,15 @@ def test_a_refused_multi_file_ingest_says_nothing_was_stored(sahelsim, tmp_path,
     assert db.exists()  # the store that was there stays, with what it held
     exported = sahelsim("events", "--db", db, "--format", "json", "--out", tmp_path / "e.json", "--json")
     assert exported.json()["events"] == 1
+
+
+def test_a_message_quoting_a_line_break_from_the_file_is_still_one_line(sahelsim, tmp_path):
+    """A header whose first name opens a quote runs on into the next line; the refusal quotes the
+    names it found, and must still be one line (found by the export fuzzer)."""
+    path = tmp_path / "quoted.csv"
+    path.write_text('"event_id_cnty,event_date\nMLI1,2025-06-01\n', encoding="utf-8")
+    result = sahelsim("ingest", path, "--json")
+    assert result.code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    message = json.loads(result.stdout)["error"]["message"]
+    assert "event_id_cnty,event_date\\nmli1" in message and message in result.stderr

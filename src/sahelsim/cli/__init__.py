@@ -107,8 +107,14 @@ def _main() -> None:
         sys.exit(code)
 
 
+# Every character Python splits lines at, written as its escape: a message quotes users' text (a
+# header name that a stray quote ran into the next line, a file name), and must stay one line.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def _fail(message: str, code: int, where: dict[str, Any] | None = None) -> None:
     """One line on stderr; with --json also one document on stdout, so a script parses both outcomes."""
+    message = message.translate(_LINE_BREAKS)
     console.print(Text.assemble(("error:", "red"), f" {message}"), highlight=False, soft_wrap=True)
     if "--json" in sys.argv[1:]:
         error = {"message": message, "exit_code": code, **(where or {})}

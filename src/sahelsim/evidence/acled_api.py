@@ -99,6 +99,8 @@ def _read_acled_table(path: Path) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise UserError(f"cannot read config file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:  # its bytes are not echoed: they may hold a password
+        raise UserError("not UTF-8 text: a config file is TOML, in UTF-8", file=str(path)) from None
     try:
         config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
