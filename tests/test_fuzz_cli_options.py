@@ -35,8 +35,7 @@ PATHS = ["{store}", "{csv}", "{folder}", "{toml}", "{missing}", "{missing}/deepe
          "{csv}/under-a-file", "", ".", "/", "/dev/null", "/dev/full", "/proc/self/status",
          "-", "--json", "name with spaces [x].csv", "~/nope"]
 # Names the file system refuses (too long) or that are not UTF-8 (bytes from a shell, read by Python
-# as surrogates), for paths and scenario names: fuzzed on their own, as their fixes are under way
-# (see the xfail below).
+# as surrogates), for paths and scenario names: fuzzed on their own.
 ODD_NAMES = ["a" * 300, "{folder}/" + "b" * 4000, "caf\udce9.csv", "{folder}/caf\udce9"]
 CHOICES = {"--by": ["year", "actor", "colour", "", "YEAR"], "--as": ["either", "operator", "bogus", ""],
            "--format": ["csv", "json", "parquet", "xlsx", "", "CSV"]}
@@ -145,10 +144,7 @@ def test_odd_options_end_in_exit_0_or_one_line(example_folder, tmp_path_factory,
     run_in_own_folder(example_folder, tmp_path_factory.mktemp("cli"), argv)
 
 
-@pytest.mark.xfail(strict=True, reason="the `interrupts` branch makes these one-line errors: "
-                   "OSError 'File name too long' and UnicodeEncodeError of a non-UTF-8 name "
-                   "under --json trace back on main")
-@settings(max_examples=examples(0.1), deadline=None, phases=[Phase.generate],  # no shrinking
+@settings(max_examples=examples(0.1), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(argv=command_lines(ODD_NAMES))
 def test_names_too_long_or_not_utf8_end_in_exit_0_or_one_line(example_folder, tmp_path_factory, argv):

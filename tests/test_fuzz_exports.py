@@ -363,10 +363,7 @@ def test_damaged_api_records(tmp_path_factory, store_template, damaged, envelope
     assert untouched <= ids
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="the `interrupts` branch makes deep JSON a one-line error; on main "
-                          "json.loads raises RecursionError through the command")
-@settings(SETTINGS, phases=[Phase.generate])  # a known failure: no time spent shrinking it
+@SETTINGS
 @given(damaged=deeply_nested())
 def test_deeply_nested_api_output(tmp_path_factory, store_template, damaged):
     folder = tmp_path_factory.mktemp("deep")

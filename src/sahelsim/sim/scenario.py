@@ -19,6 +19,8 @@ takes well under a second, so a typo such as `attackers = 1000000000` is refused
 
 from __future__ import annotations
 
+import os
+
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -276,12 +278,13 @@ def _resolve(name_or_path: str) -> tuple[Path, str]:
     """Split `thing@variant` and find the file: a path, or a bundled scenario name."""
     target, _, variant = name_or_path.partition("@")
     path = Path(target)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
+    # os.path answers False where pathlib raises (a name too long for the file system)
+    if path.suffix == ".toml" or os.path.exists(target):
+        if not os.path.isfile(target):
             raise UserError("no such scenario file", file=target)
         return path, variant or BASELINE
     bundled = library_dir() / f"{target}.toml"
-    if not bundled.is_file():
+    if not os.path.isfile(bundled):
         raise UserError(f"unknown scenario {target!r}; expected a .toml file or one of: "
                         + ", ".join(list_library()))
     return bundled, variant or BASELINE
