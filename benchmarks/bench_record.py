@@ -109,6 +109,18 @@ def write_monadic(utf8: Path, out: Path) -> None:
         ORDER BY _n, _side) TO '{out}' (HEADER)""")
 
 
+def write_apart(write, source: Path, out: Path) -> None:
+    """Write a variant file in a child process.
+
+    Linux keeps a process's peak memory across fork and exec, so a contender forked from a parent
+    that had just grown to gigabytes (DuckDB writing the monadic file) would report the parent's
+    peak as its own.
+    """
+    code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); import bench_record; from pathlib import Path; "
+            f"bench_record.{write.__name__}(Path(sys.argv[1]), Path(sys.argv[2]))")
+    subprocess.run([sys.executable, "-c", code, str(source), str(out)], check=True)
+
+
 def measure(code: str, csv_path: Path, db_path: Path) -> tuple[float, float]:
     """Seconds and peak MiB of one contender in a fresh process."""
     done = subprocess.run([sys.executable, "-c", MEASURE, str(csv_path), str(db_path)], input=code,
@@ -153,8 +165,8 @@ def main() -> None:
                 runs[name].append(measure(code, csv_path, db_path))
                 print(f"round {round_ + 1}, {name}: {runs[name][-1][0]:.2f} s, "
                       f"peak {runs[name][-1][1]:.0f} MiB", file=sys.stderr)
-        latency = trends_latency(Path(folder) / INGEST_DB)
         variants = measure_variants(Path(folder), csv_path, args.repeats)
+        latency = trends_latency(Path(folder) / INGEST_DB)  # after every contender: see write_apart
     write_report(args.rows, size_mb, runs, latency, variants)
 
 
@@ -163,7 +175,7 @@ def measure_variants(folder: Path, csv_path: Path, repeats: int) -> dict[str, di
     results = {}
     for variant, write in (("cp1252", write_cp1252), ("monadic", write_monadic)):
         path = folder / f"acled-{variant}.csv"
-        write(csv_path, path)
+        write_apart(write, csv_path, path)
         contenders = {f"duckdb read_csv (limit)": VARIANT_LIMITS[variant],
                       "sahelsim ingest": CONTENDERS["sahelsim ingest"]}
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
