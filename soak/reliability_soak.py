@@ -37,6 +37,9 @@ from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from processes import alive, descendants  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "reliability.md"
 BEGIN, END = "<!-- soak figures: written by `make soak`, do not edit -->", "<!-- end of soak figures -->"
@@ -69,39 +72,6 @@ def environment(scratch: Path) -> dict[str, str]:
     """The commands' environment: scratch files of their own, so leftovers can be counted."""
     return {**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(ROOT / "src"),
             "COLUMNS": "200"}
-
-
-# -- processes, from /proc -------------------------------------------------------------------------
-
-def _processes() -> dict[int, tuple[int, str, str]]:
-    """Every process: pid -> (parent pid, state, start time)."""
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # ended meanwhile
-            table[int(entry.name)] = (int(fields[1]), fields[0], fields[19])
-    return table
-
-
-def descendants(root: int) -> dict[int, str]:
-    """The living descendants of `root`: pid -> start time (to tell a reused pid apart)."""
-    table, found, frontier = _processes(), {}, [root]
-    while frontier:
-        parent = frontier.pop()
-        for pid, (ppid, state, started) in table.items():
-            if ppid == parent and state != "Z" and pid not in found:
-                found[pid] = started
-                frontier.append(pid)
-    return found
-
-
-def alive(processes: dict[int, str]) -> list[int]:
-    table = _processes()
-    return [pid for pid, started in processes.items()
-            if pid in table and table[pid][1] != "Z" and table[pid][2] == started]
 
 
 def interrupt_at(command: list[str], moment: float, stop: signal.Signals,

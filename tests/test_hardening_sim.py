@@ -19,6 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from processes import alive, descendants
+
 from sahelsim.errors import UserError
 from sahelsim.sim import engine
 from sahelsim.sim.scenario import (MAX_FILE_BYTES, MAX_FORCE, MAX_ITEMS, MAX_SORTIES, MAX_VARIANTS,
@@ -211,38 +213,6 @@ def test_size_options_have_an_upper_bound(sahelsim, command: str, option: str, v
 
 # -- a run killed outright -------------------------------------------------------------------------
 
-def _processes() -> dict[int, tuple[int, str, str]]:
-    """Every process: pid -> (parent pid, state, start time), from /proc."""
-    table = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue  # ended meanwhile
-            fields = stat.rsplit(")", 1)[1].split()
-            table[int(entry.name)] = (int(fields[1]), fields[0], fields[19])
-    return table
-
-
-def _descendants(root: int) -> dict[int, str]:
-    """The living descendants of `root`: pid -> start time (to tell a reused pid apart)."""
-    table, found, frontier = _processes(), {}, [root]
-    while frontier:
-        parent = frontier.pop()
-        for pid, (ppid, state, started) in table.items():
-            if ppid == parent and state != "Z" and pid not in found:
-                found[pid] = started
-                frontier.append(pid)
-    return found
-
-
-def _alive(processes: dict[int, str]) -> list[int]:
-    table = _processes()
-    return [pid for pid, started in processes.items()
-            if pid in table and table[pid][1] != "Z" and table[pid][2] == started]
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 def test_killing_a_run_leaves_no_workers_and_the_next_run_no_staging_folder(tmp_path: Path) -> None:
     out = tmp_path / "results"
@@ -254,7 +224,7 @@ def test_killing_a_run_leaves_no_workers_and_the_next_run_no_staging_folder(tmp_
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            workers = _descendants(running.pid)
+            workers = descendants(running.pid)
             if len(workers) >= 2 and list(out.glob(".partial-*/replications.parquet")):
                 break  # both workers are up and chunks are coming back
             time.sleep(0.1)
@@ -262,13 +232,13 @@ def test_killing_a_run_leaves_no_workers_and_the_next_run_no_staging_folder(tmp_
         running.send_signal(signal.SIGKILL)
         running.wait(timeout=30)
         deadline = time.monotonic() + 10
-        while _alive(workers) and time.monotonic() < deadline:
+        while alive(workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        survivors = _alive(workers)
+        survivors = alive(workers)
         assert not survivors, f"workers outlived the killed run: {survivors}"
         assert running.stdout.read() == b""  # nobody holds the pipe open: a pipeline would end
     finally:
-        for pid in _alive(workers):  # only the processes this test started
+        for pid in alive(workers):  # only the processes this test started
             os.kill(pid, signal.SIGKILL)
         running.stdout.close()
     assert list(out.glob(".partial-*"))  # the killed run could not clean up after itself
