@@ -35,8 +35,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.containers import CSV, JSON, XLSX, Export, export_bytes, find_export
-from sahelsim.evidence.encodings import (BLOCK, UTF8, decoder, detect, mixed_line_ends,
-                                        write_utf8)
+from sahelsim.evidence.encodings import (BLOCK, CP1252, UTF8, decoder, detect, mixed_line_ends,
+                                        windows_only_bytes, write_utf8)
 from sahelsim.evidence.schema import ACLED_COLUMNS
 # Headers of older ACLED exports, mapped to today's names; columns we do not keep map to None.
 ACLED_RENAMES: dict[str, str | None] = {
@@ -119,12 +119,13 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
     declared = [f"_f{i}" for i in range(len(header))]
     columns = {name: "VARCHAR" for name in declared}
     fields = ", ".join(f"{field} AS {quoted_name(name)}" for field, name in zip(declared, names) if name)
-    file, compression = _utf8_file(export, encoding, scratch)
+    file, compression, read_as = _utf8_file(export, encoding, scratch)
     forget_rejects(con)
     source = f"""(SELECT {fields}
         FROM read_csv('{_sql_string(str(file))}', columns = {columns}, header = true,
                       auto_detect = false, delim = '{_sql_string(delimiter)}', quote = '"',
                       escape = '"', nullstr = '\x01', compression = '{compression}',
+                      encoding = '{read_as}',
                       store_rejects = true, rejects_table = '{REJECTS_TABLE}',
                       rejects_scan = '{REJECTS_SCANS}'))"""
     kept = [name for name in names if name]
@@ -162,14 +163,20 @@ def read_header(export: Export, encoding: str) -> tuple[str, list[str]]:
     return delimiter, names
 
 
-def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str]:
-    """A file DuckDB's reader takes, and its compression: the export itself where it is UTF-8,
-    bare or gzipped, with one kind of line end; else its text written to `scratch` as UTF-8 with LF
-    line ends (`encodings.relined`)."""
-    if encoding == UTF8 and not export.member:
+def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str, str]:
+    """A file DuckDB's reader takes, its compression and its encoding: the export itself where it
+    is UTF-8 (bare or gzipped) or a bare Windows-1252 file that is latin-1 (no byte 80–9F), with one
+    kind of line end; else its text written to `scratch` as UTF-8 with LF line ends
+    (`encodings.relined`)."""
+    if encoding in (UTF8, CP1252) and not export.member:
         with export_bytes(export) as stream:
-            if not mixed_line_ends(stream):
-                return export.path, "gzip" if export.gzipped else "none"
+            plain = not mixed_line_ends(stream)
+        if plain and encoding == UTF8:
+            return export.path, "gzip" if export.gzipped else "none", UTF8
+        if plain and not export.gzipped:
+            with export_bytes(export) as stream:
+                if not windows_only_bytes(stream):
+                    return export.path, "none", "latin-1"
     target = scratch / "export.csv"
     with export_bytes(export) as stream:
         try:
@@ -177,7 +184,7 @@ def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str]
         except UnicodeDecodeError as error:
             raise UserError(f"not valid {encoding} text ({error.reason})",
                             file=str(export.path)) from None
-    return target, "none"
+    return target, "none", UTF8
 
 
 def stage_xlsx(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, table: str) -> Staged:
