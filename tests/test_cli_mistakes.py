@@ -5,6 +5,8 @@ nested past Python's recursion limit, a malformed API address. Each through the 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -129,3 +131,14 @@ def test_a_malformed_base_url_fails_at_once(sahelsim, db, url):
     took = time.monotonic() - started
     assert "--base-url" in one_line_error(result) and "retrying" not in result.stderr
     assert took < 20 and not db.exists()
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line_and_130(tmp_path):
+    """A Ctrl-C that lands while Python imports the command line's libraries (here a stand-in for
+    typer that is interrupted as it loads) ends like one during a command."""
+    (tmp_path / "typer.py").write_text("raise KeyboardInterrupt\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run([sys.executable, "-m", "sahelsim", "--help"], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert done.returncode == 130
+    assert done.stderr == "error: interrupted\n"
