@@ -41,7 +41,7 @@ from sahelsim.evidence.monadic import ACTOR_PLACES, EVENT_ROWS, PARTNER_JOIN, ac
 from sahelsim.evidence.readers import Staged, canonical_names, check_file, forget_rejects, staging
 from sahelsim.evidence.schema import ACLED_COLUMNS, EVENT_COLUMNS
 from sahelsim.evidence.store import confine, connect, default_db_path, discard, memory_error, transaction
-from sahelsim.evidence.tagging import drone_candidate_sql, drone_tag_sql
+from sahelsim.evidence.tagging import drone_candidate_sql, tag_candidates
 from sahelsim.evidence.validation import (dataset_sql, interaction_sql, translate_event_types,
                                           validated_sql)
 from sahelsim.runtime import interrupts
@@ -391,13 +391,9 @@ def _store_winners(con: duckdb.DuckDBPyConnection, path: Path, run: str, numberi
                        (SELECT event_id_cnty FROM actions WHERE action = 'updated')""")
     _map_actors(con, registry, incoming)
     # The full tagging rules run only on stored records whose notes name a drone at all (a few
-    # percent of an export); every other record is simply not a drone event. Those records are
-    # copied out first: over a monadic file's joins DuckDB would run the rules on one thread.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE drone_candidates AS
-        SELECT _pos, notes, event_type, sub_event_type, actor1, actor2, inter1, inter2
-        FROM {incoming} WHERE {drone_candidate_sql()}""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE tags AS SELECT _pos, {drone_tag_sql()} FROM drone_candidates")
+    # percent of an export); every other record is simply not a drone event.
+    tag_candidates(con, f"""SELECT _pos, notes, event_type, sub_event_type, actor1, actor2, inter1, inter2
+                            FROM {incoming} WHERE {drone_candidate_sql()}""", into="tags")
     canonical = ", ".join(f'i."{name}"' for name in _VALIDATED_COLUMNS)
     con.execute(
         f"""INSERT INTO events ({columns})

@@ -75,6 +75,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from sahelsim.errors import utf8_text
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    import duckdb
     import pandas
     import pyarrow
 
@@ -95,7 +96,7 @@ DRONE_TERMS_EN: list[str] = [
     r"quadcopters?", r"quadrocopters?", r"quadrotors?", r"multi-?rotors?", r"hexacopters?", r"octocopters?",
     r"fpv",
     r"bayraktar", r"tb2s?", r"mq-?9a?", r"mq-?1c?",
-    r"wing ?loong", r"mavic", r"scan ?eagle",
+    r"wing ?loong", r"mavic", r"scan ?eagle", r"loitering munitions?",
     # Words that are also names, acronyms or common nouns count only in a drone's company: the
     # "UAS" cooperative, the "Grim Reapers" gang, a man called Dji, "la matrice des risques",
     # hyenas "and other predators".  "a UAS", "US Reapers", "Matrice 30T", "DJI Mavic" still count.
@@ -111,6 +112,7 @@ AMBIGUOUS_DRONE_WORDS: list[str] = [r"uas", r"rpas", r"ucav", r"reaper", r"preda
 DRONE_TERMS_FR: list[str] = [
     r"quadricopteres?", r"aeronefs? sans pilote", r"aeronefs? telepilotes?", r"appareils? telepilotes?",
     r"avions? sans pilote", r"drones? kamikazes?", r"(?:appareil|engin|aeronef)s? teleguides?",
+    r"munitions? rodeuses?",
 ]
 
 #: Phrases containing a drone word that are not evidence of a drone in this event; blanked first.
@@ -121,7 +123,17 @@ NOT_EVIDENCE_EN: list[str] = [
     r"drone (?:jammers?|detectors?|detection|defen[cs]es?|hangars?|bases?|airbases?|facility|"
     r"facilities|factory|factories|industry|programmes?|programs?|pilots?\b|piloting|operators?|parts|"
     r"components|acquisitions?|purchases?|deliver\w*|fleet|squadron|unit)",
-    r"(?:nicknamed|known (?:locally )?as|alias|called) ['\"]? ?drone",
+    r"(?:nicknamed|known (?:locally )?as|alias|called|(?:the |a )?nickname) ['\"]? ?drone",
+    # a sound like a drone's is not a drone: "a noise like that of a drone was heard"
+    r"\b(?:noise|sound|buzz\w*|hum)s? (?:like|similar to|resembling)[^.;]{0,30}?drones?",
+    # hobby and schooling: "a drone racing club", "a simulator course on drone operation"
+    r"drone (?:racing|racers?|clubs?|enthusiasts?|hobbyists?|courses?|training|simulators?|schools?|academy)",
+    r"\b(?:courses?|training|classes|lessons?|seminars?|workshops?|simulators?) (?:on|in|for|about) "
+    r"(?:[a-z-]+ ){0,2}?drones?",
+    # other events: "the area has seen frequent drone strikes in recent months"
+    r"\b(?:recent|previous|earlier|past|frequent|repeated) drone (?:strikes?|attacks?)",
+    r"drone (?:strikes?|attacks?)[^.;]{0,30}\b(?:in recent|over the (?:past|last)|earlier this|in previous) "
+    r"(?:days|weeks|months|years?)",
     # places named Drone ("the hamlet of Drone", "hameau de Drone")
     r"\b(?:village|hamlet|town|locality|hameau|localite|quartier) (?:of |de |d')?drone\b",
     # parts and kit for drones are not a drone: "seized batteries and propellers for drones"
@@ -145,7 +157,8 @@ NOT_EVIDENCE_EN: list[str] = [
     # where drones are made, kept or carried: a jet bombing a "drone workshop" flies no drone
     r"drone (?:workshops?|launch(?:ing)? (?:sites?|pads?|points?)|launchers?|depots?|warehouses?|stores?|"
     r"stockpiles?|caches?|assembly|storage|sites?)\b",
-    r"(?:workshops?|warehouses?|depots?|stores?|sites?|caches?|stockpiles?|trucks?|vehicles?|lorr(?:y|ies)) "
+    r"(?:workshops?|warehouses?|depots?|stores?|sites?|caches?|stockpiles?|hangars?|buildings?|trucks?|"
+    r"vehicles?|lorr(?:y|ies)) "
     r"(?:where|storing|containing|holding|carrying|transporting|used to (?:store|build|assemble))"
     r"[^.;]{0,30}?drones?(?: (?:were|was) (?:assembled|stored|kept|built|made|hidden))?",
     # drones promised or announced for later are not flying in this event
@@ -161,14 +174,30 @@ NOT_EVIDENCE_FR: list[str] = [
     r"\b(?:seraient|seront|sera|serait|vont|devraient|devront|promis|promet\w*|prochaine?s?|futurs?|futures?|"
     r"envisag\w*|prevoi\w*|prevu\w*)\b[^.;]{0,50}?\bdrones?\b",
     r"\bdrones?\b[^.;]{0,30}?\b(?:seraient|seront|sera|serait|vont|devraient|devront)\b",
-    r"(?:surnomme|dit) ['\"]? ?drone",
+    r"(?:surnomme|dit|surnom(?: de)?) ['\"]? ?drone",
+    r"\b(?:bruit|son|vrombissement|bourdonnement)s? (?:semblable|similaire|pareil|comparable)s? a[^.;]{0,30}?drones?",
+    r"\b(?:clubs?|cours|stages?|seminaires?|simulateurs?|ecoles?) (?:de |d'|sur (?:le |les )?)"
+    r"(?:pilotage (?:de |des |d')?)?drones?",
+    # an earlier operation recalled: "en janvier, l'armee avait mene des frappes de drones"
+    r"\b(?:en (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)|"
+    r"le mois dernier|l'an dernier|l'annee derniere|auparavant|precedemment|ces derniers mois),? "
+    r"[^.;]{0,40}?\b(?:avait|avaient) [^.;]{0,40}?drones?",
+    r"\bdrones?\b[^.;]{0,30}?\b(?:ces derniers (?:jours|mois)|au cours des derniers mois)",
     r"\b(?:prochainement|bientot)\b[^.;]{0,30}?\bdrones?\b|\bdrones?\b[^.;]{0,20}?\b(?:prochainement|bientot)\b",
     r"(?:menace|menacent|menacait|menaces?) (?:de |d')(?:utiliser|deployer|employer|lancer)[^.;]{0,30}?drones?",
     r"pilotage (?:de |des |d')(?:[a-z]+ )?drones?",
     r"drones? (?:de loisirs?|jouets?)",
     r"(?:hangar|entrepot|atelier|depot|batiment|camion|vehicule|pick-up|voiture)s? (?:abritant|contenant|stockant|ou etaient|"
-    r"transportant|chargee?s? de)[^.;]{0,30}?drones?",
+    r"transportant|chargee?s? de|ou (?:[a-z'-]+ ){0,3}?(?:stockai\w*|gardai\w*|cachai\w*|entreposai\w*|assemblai\w*|"
+    r"fabriquai\w*))[^.;]{0,30}?drones?",
 ]
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre")
+#: An event's date, removed with its article: ACLED notes date every event, and French puts the date
+#: between a verb and its object ("ont abattu le 10 fevrier 2025 deux drones"), where it would keep
+#: the verb from reaching the drone.
+EVENT_DATE = (rf"\b(?:on |le |du |the night of |dans la nuit du )?(?:\d{{1,2}}(?:er|st|nd|rd|th)? (?:{_MONTHS})"
+              rf"(?: \d{{4}})?|(?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}),? ?")
 #: Checked on the original (case-sensitive) notes: "Drone Hotel", "Drone Camp" are names.
 NAME_PATTERN = r"\bDrone [A-Z][a-z]+"
 
@@ -197,6 +226,12 @@ NEGATION_EN: list[str] = [
     r"drones? (?:had|have|has) not (?:yet )?been (?:used|flown|deployed)",
     # a guess, not a sighting: "an unidentified aircraft, possibly a drone"
     r"\b(?:possibly|perhaps|maybe|probably) (?:a |an )?drones?",
+    # a sighting explained away: "turned out to be a bird", "early reports suspected a drone, but"
+    r"(?:turned out|proved|was found|were found) to (?:be|have been) (?:a |an |only |just )?(?:[a-z-]+ )?"
+    r"(?:birds?|balloons?|kites?|planes?|aircraft|helicopters?|stars?|satellites?|mortars?|rockets?|shells?|"
+    r"rounds|grenades?|mines?|ieds?)",
+    r"\bfalse alarm",
+    r"(?:suspected|feared|thought|believed|reported) (?:a |an )?drones?(?: strike| attack)?[^.;]{0,20}, but",
     # the note calls its own report unconfirmed: "This could not be confirmed."
     r"(?:^|[.;] |, but )(?:this|the information|the reports?|these reports|the incident) (?:could not|cannot|has not|"
     r"have not|was not|were not) (?:yet )?(?:be |been )?(?:independently )?(?:confirmed|verified)",
@@ -212,6 +247,10 @@ NEGATION_FR: list[str] = [
     r"\b(?:dementi\w*|dement\w*) (?:la |les )?rumeurs?[^.;]{0,60}drones?",
     r"drones? (?:n'avai\w*|n'ont|n'a) pas (?:encore )?(?:ete (?:utilises?|employes?|deployes?)|servi)",
     r"\b(?:peut-etre|probablement|sans doute) (?:un |des )?drones?",
+    r"s'(?:est|sont) (?:avere|revele)e?s? (?:etre |n'etre qu')?(?:un |une |des )?(?:[a-z-]+ )?(?:oiseaux?|ballons?|"
+    r"cerfs?-volants?|avions?|helicopteres?|etoiles?|satellites?|obus|roquettes?|mortiers?|grenades?|mines?)",
+    r"\bfausses? alertes?",
+    r"drones?[^.;]{0,40}\bsans confirmation",
     r"(?:^|[.;] |, mais )(?:cela|ceci|l'information|cette information|ces informations|l'incident) "
     r"(?:n'a pas pu|n'ont pas pu|n'a pas|n'ont pas|ne peut|ne pouvait) (?:encore )?(?:etre |ete )?(?:confirme|verifie)",
 ]
@@ -231,9 +270,9 @@ ACQUISITION_OR_STATEMENT: list[str] = [
 OPERATIONAL_VERBS: list[str] = [
     r"struck", r"hit", r"dropped", r"bombed", r"killed", r"shot down", r"downed", r"crashed",
     r"overfl\w+", r"flew over", r"flying over", r"hover\w*", r"spotted", r"seen", r"observed",
-    r"intercepted", r"jammed", r"circling", r"neutrali[sz]ed",
+    r"intercepted", r"jammed", r"circling", r"neutrali[sz]ed", r"seized", r"confiscated", r"captured",
     r"survol\w*", r"abattu\w*", r"ecrase", r"largu\w*", r"a frappe", r"ont frappe", r"tue", r"intercepte",
-    r"neutralise", r"brouille",
+    r"neutralise", r"brouille", r"saisi\w*", r"confisqu\w*",
 ]
 
 _DRONE_NOUN = (
@@ -248,7 +287,7 @@ _DET_FR = r"(?:un |une |le |la |les |l'|des |deux |trois |\d+ |plusieurs |leur |
 INTERCEPT_ACTIVE_EN: list[str] = [
     r"(?:shot|shut|brought|forced|took|taken|shooting|shutting|bringing) down " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
     r"(?:downed|intercepted|jammed|captured|capturing|seized|seizing|confiscat\w+|recovered|recovering|"
-    r"neutrali[sz]ed|destroyed|found) " + _DET_EN + r"(?:[a-z0-9'-]+ ){0,4}" + _DRONE_NOUN,
+    r"neutrali[sz]ed|destroyed|found) " + _DET_EN + r"(?:[a-z0-9'()-]+ ){0,4}" + _DRONE_NOUN,
 ]
 #: The drone is the subject of a passive downing or of a crash; "it was shot down" follows a drone.
 INTERCEPT_PASSIVE_EN: list[str] = [
@@ -260,6 +299,9 @@ INTERCEPT_PASSIVE_EN: list[str] = [
     r"\b(?:shot|brought|took|forced) (?:it|them) down\b",
     _DRONE_NOUN + r"[^.;]{0,20}\b(?:left behind|abandoned)",
     _DRONE_NOUN + r"[^.;]{0,40}(?:was|were) lost",
+    # the drone named again: "arrested a man flying a drone and confiscated the device"
+    r"\b(?:confiscat\w+|seized|captured|recovered) (?:the|his|their|its) (?:device|aircraft|craft)\b",
+    r"\b(?:confisque|saisi|recupere|capture)e? (?:l'appareil|l'engin|l'aeronef)",
     # a drone taken at an arrest: "arrested a JNIM member together with his Mavic"
     r"\b(?:arrested|detained|apprehended) [^.;]{0,60}(?:together with|along with) (?:the |his |their |a |an )?"
     r"(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
@@ -269,7 +311,7 @@ INTERCEPT_PASSIVE_EN: list[str] = [
 INTERCEPT_ACTIVE_FR: list[str] = [
     r"(?:abattu|abattus|abattre|abattant|neutralise|neutraliser|intercepte|intercepter|detruit|detruire|"
     r"recupere|recuperer|saisi|saisir|brouille|brouiller|capture|capturer|confisque|confisquer|descendu|"
-    r"fait tomber)s? " + _DET_FR + r"(?:[a-z0-9'-]+ ){0,3}" + _DRONE_NOUN,
+    r"fait tomber|fait chuter)s? " + _DET_FR + r"(?:[a-z0-9'()-]+ ){0,3}" + _DRONE_NOUN,
     r"s'empar\w* [^.;]{0,30}" + _DRONE_NOUN,
 ]
 INTERCEPT_PASSIVE_FR: list[str] = [
@@ -280,13 +322,16 @@ INTERCEPT_PASSIVE_FR: list[str] = [
     r"\b(?:il|ils|elle|l'appareil|l'engin) (?:a|ont) ete (?:abattus?|interceptes?|brouilles?|detruits?|neutralises?)",
     r"\bchute d(?:'un|'une|u|e|es) [^.;]{0,20}" + _DRONE_NOUN,
     _DRONE_NOUN + r"[^.;]{0,40}(?:a|ont) ete perdus?",
+    _DRONE_NOUN + r"[^.;]{0,20}\b(?:abandonnee?s?|laissee?s? sur place)\b",
 ]
 
 #: A drone that downs an aircraft is striking, not being intercepted.
 DRONE_DOWNS_AIRCRAFT: list[str] = [
     _DRONE_NOUN + r"[^.;]{0,20}\b(?:to )?(?:down|downs|downed|shot down|shoots down|abat|abattu) "
     r"(?:a |an |the |un |une )?(?:[a-z-]+ ){0,3}(?:helicopters?|aircraft|planes?|jets?|helicopteres?|avions?)",
-    r"(?:shot|brought) down by [^.;]{0,30}" + _DRONE_NOUN, r"abattu par [^.;]{0,30}" + _DRONE_NOUN,
+    # the drone itself is the shooter, named right after "by": "shot down by a Turkish-made drone"
+    r"(?:shot|brought) down by (?:a |an |the )?(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
+    r"abattu par (?:un |une |le |les |des |l')(?:[a-z-]+ )?" + _DRONE_NOUN,
 ]
 
 #: Explicit evidence that the drone delivered a weapon.
@@ -337,7 +382,8 @@ ISR_BOUND: list[str] = [
     r"(?:monitored|watched|filmed|spotted|detected|located|observed|tracked) by (?:a |an |the |two |several )?"
     r"(?:[a-z-]+ ){0,2}" + _DRONE_NOUN,
     _DRONE_NOUN + r" (?:[a-z-]+ ){0,2}?(?:guided|guiding|directed|directing|adjusted|adjusting|escorted|escorting|"
-    r"accompan\w+|provided (?:air )?cover|providing (?:air )?cover)",
+    r"accompan\w+|provided (?:air )?cover|providing (?:air )?cover|guidait|guidaient|guidant|dirigeait|dirigeaient|"
+    r"reglait|ajustait|escortait|escortaient)",
 ]
 #: Clause openers after which the subject changes ("a drone overflew Kidal while FLA fighters struck").
 _CLAUSE_BREAK = (r"\b(?:while|whereas|before|after|as|when|pendant que|pendant qu|avant que|avant qu|"
@@ -469,6 +515,7 @@ PLATFORM_MALE: list[str] = [
 ]
 PLATFORM_FPV: list[str] = [
     r"fpv", r"first[- ]person[- ]view", r"kamikazes?", r"suicide drones?", r"drones? suicides?",
+    r"one[- ]way(?:[- ]attack)?", r"loitering munitions?", r"munitions? rodeuses?",
 ]
 PLATFORM_FIXED_WING: list[str] = [
     r"fixed[- ]wing", r"voilure fixe", r"aile fixe", r"scan ?eagle", r"aerosonde", r"delta[- ]wing", r"orlan(?:-?10)?",
@@ -521,7 +568,8 @@ def _text_sql() -> str:
     # straight quote is itself replaced.
     for curly, straight in zip("\u2018\u2019\u00b4`\u00ab\u00bb\u201c\u201d", "''''\"\"\"\""):
         quotes = f"replace({quotes}, {_lit(curly)}, {_lit(straight)})"
-    return f"regexp_replace({quotes}, {_lit(_alt(NOT_EVIDENCE_EN + NOT_EVIDENCE_FR))}, ' ', 'g')"
+    undated = f"regexp_replace({quotes}, {_lit(EVENT_DATE)}, '', 'g')"
+    return f"regexp_replace({undated}, {_lit(_alt(NOT_EVIDENCE_EN + NOT_EVIDENCE_FR))}, ' ', 'g')"
 
 
 def _drone_sql(t: str) -> str:
@@ -550,8 +598,14 @@ def _drone_sql(t: str) -> str:
     )
 
 
-#: Prepositions that introduce the instrument, blanked for the interception patterns.
-_PREPOSITIONS = r"\b(?:with|by|using|via|par|avec|grace a)\b"
+#: Prepositions that introduce the instrument, blanked for the interception patterns ("destroyed a
+#: motorbike with a drone", "detruit a l'aide d'un drone une moto").
+_PREPOSITIONS = r"\b(?:with|by|using|via|par|avec|grace a|a l'aide d|au moyen d|with the help of)\b"
+#: A shot that missed strikes nothing: "fired at a drone ... but did not hit it".
+_MISSED = (r"\b(?:did not|didn't|failed to|could not|without) (?:hit|hitting|strike|striking|touch\w*)\b|"
+           r"\bsans (?:le |la |les |l')?(?:toucher|atteindre)\b|\bn'(?:a|ont) pas (?:touche|atteint)\b")
+#: How a drone was downed, between the verb and the drone: "abattu par erreur un drone".
+_MANNER = r"\b(?:par erreur|par megarde|par des tirs|par balles?|by mistake|in error|by gunfire|with gunfire) "
 #: "attacked the post with drones": weaker than an explicit strike cue, weaker than an ISR cue.
 ATTACK_WITH_DRONES = (
     r"\b(?:attack\w*|assault\w*|raid\w*|attaqu\w*)\b[^.;]{0,60}\b(?:with|using|avec|en utilisant) "
@@ -561,10 +615,10 @@ ATTACK_WITH_DRONES = (
 
 def _role_sql(t: str) -> str:
     """drone_role, in priority order (see module docstring, step 5)."""
-    t_obj = f"regexp_replace({t}, {_lit(_PREPOSITIONS)}, '|', 'g')"
+    t_obj = f"regexp_replace(regexp_replace({t}, {_lit(_MANNER)}, '', 'g'), {_lit(_PREPOSITIONS)}, '|', 'g')"
     # For the strike cues: the phrases where a drone only watches are consumed, and a change of
     # subject ends the clause, so "drone ... struck" cannot reach across to another party's fire.
-    t_strike = f"regexp_replace({t}, {_lit(_alt(ISR_BOUND + [_CLAUSE_BREAK]))}, ';', 'g')"
+    t_strike = f"regexp_replace({t}, {_lit(_alt(ISR_BOUND + [_CLAUSE_BREAK, _MISSED]))}, ';', 'g')"
     sub = "lower(coalesce(event_type, '') || ' ' || coalesce(sub_event_type, ''))"
     return (
         "CASE"
@@ -628,7 +682,7 @@ _DRONE_WORD = _words(DRONE_TERMS_EN + DRONE_TERMS_FR)
 
 def _actor_before_drone(actor: str) -> str:
     """"JNIM drone", "the army's surveillance drones", "Malian army drone"."""
-    return actor + rf"(?:'s)? (?:{_DRONE_MOD}){{0,2}}(?:drones?|uavs?|quadcopters?|aircraft)\b"
+    return actor + rf"(?:'s)?(?: \([a-z-]+\))? (?:{_DRONE_MOD}){{0,2}}(?:drones?|uavs?|quadcopters?|aircraft)\b"
 
 
 def _actor_flew(actor: str) -> str:
@@ -653,9 +707,10 @@ def _actor_patterns() -> dict[str, str]:
         "after": (_DRONE_NOUN + rf"(?: {_DRONE_MOD}| {_DRONE_MOD_FR}| strikes? | attacks? | )?"
                   r"(?:of the |of |belonging to (?:the )?|operated by (?:the )?|launched by (?:the )?|"
                   r"flown by (?:the )?|controlled by (?:the )?|piloted by (?:the )?|used by (?:the )?|by the |"
-                  r"by |from the |from |de l'|de la |du |des |d'|appartenant (?:a|aux) |"
+                  r"by |from the |from |de l'|de la |du |des |d'|"
                   r"lances? par (?:des |les |le |la |l')?|pilotes? par (?:des |les |le |la |l')?|"
-                  r"operes? par (?:des |les |le |la |l')?)" + _ACTOR),
+                  r"operes? par (?:des |les |le |la |l')?|abandoned by (?:the )?|left (?:behind )?by (?:the )?|"
+                  r"abandonnee?s? par (?:des |les |le |la |l')?|appartenant (?:a|aux) (?:des |la |l'|les )?)" + _ACTOR),
         # "drone militaire", "drone ennemi", "un drone russe", "un drone occidental"
         "adjective": (_DRONE_NOUN + r" (?:armes? )?(?:(militaires?|occidental\w*|europeen\w*|americaine?s?|francais(?:es?)?|russes?|turcs?|"
                       r"turques?|nigeriens?|nigeriennes?|maliens?|maliennes?|burkinabes?|tchadien\w*|togolais\w*|"
@@ -791,6 +846,34 @@ def tagged_sql(relation: str) -> str:
     candidate = drone_candidate_sql()
     return (f"SELECT *, {drone_tag_sql()} FROM {relation} WHERE {candidate} "
             f"UNION ALL SELECT *, {none} FROM {relation} WHERE NOT {candidate}")
+
+
+#: Rows per batch when candidates are tagged in parallel (see :func:`tag_candidates`).
+TAG_BATCH_ROWS = 4096
+
+
+def tag_candidates(con: "duckdb.DuckDBPyConnection", select: str, into: str) -> None:
+    """Create table ``into`` (``_pos`` plus the four drone columns) from the rows of ``select``, a
+    query giving ``_pos`` and the input columns of the drone candidates.
+
+    DuckDB runs a query over a table on one thread per row group of 122,880 rows, so the candidates
+    of a million-row export (about a hundred thousand) would be tagged on one core; read straight
+    from a filtered scan they come in sparse vectors, and the thousands of expressions of the rules
+    pay their per-vector cost ten times over. Handed back to DuckDB as Arrow batches of
+    :data:`TAG_BATCH_ROWS` they are dense and spread over every thread. The candidates live in
+    Python memory while they are tagged: a few percent of an export's notes.
+    """
+    import pyarrow as pa
+
+    candidates = con.sql(select).to_arrow_table()
+    batches = pa.Table.from_batches(candidates.to_batches(max_chunksize=TAG_BATCH_ROWS),
+                                    schema=candidates.schema)
+    con.register("_drone_candidates", batches)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS "
+                    f"SELECT _pos, {drone_tag_sql()} FROM _drone_candidates")
+    finally:
+        con.unregister("_drone_candidates")
 
 
 # ---------------------------------------------------------------------------------------------
