@@ -529,6 +529,7 @@ HELDOUT_FLOORS = {
     "drone_notes_heldout.csv": (0.97, 0.97, 0.95, 0.95),
     "drone_notes_heldout2.csv": (0.93, 0.97, 0.96, 0.93),
     "drone_notes_heldout3.csv": (0.91, 0.99, 0.88, 0.93),
+    "drone_notes_heldout4.csv": (0.93, 0.96, 0.91, 0.92),
 }
 
 
