@@ -17,8 +17,9 @@ equations. Where the engine makes a modelling choice MODEL.md leaves open, this 
   constants; here a coin flip per sensor per second with P = 1 - exp(-lambda(r) dt);
 * engagement: after the alert (detection + LogNormal command delay) an effector engages one
   drone at a time inside [r_min, r_max], preferring the drone that reaches the perimeter first;
-  each try lasts tau and kills with p (jammers: p x (1 - autonomy share)) if the drone is still in
-  the window when the try ends;
+  each try lasts tau and kills with p if the drone is still in the window when the try ends; a
+  jammer's p is 0 against a drone that does not emit or that flies on autonomously (a coin flip
+  with the autonomy share, once per drone), though the jammer still spends its tries on it;
 * effects: every delivering strike hurts each of `exposed_per_delivery` soldiers with
   p_casualty x (1 - cover share), the cover share growing with the lead time from the first alert;
   a strike on vehicles damages each vehicle within its reach with p_damage x (1 - hardening);
@@ -135,6 +136,7 @@ class Drone(mesa.Agent):
         lo, hi = spec["launch"]
         self.launch = self.random.uniform(lo, hi)
         self.range = spec["r0"]
+        self.autonomous = self.random.random() < spec["autonomy"]  # flies on through jamming
         self.state = "waiting"  # waiting, inbound, loiter, delivered, defeated, gone
         self.loitered = 0.0
         hold = max(model.p["perimeter"], spec["hold"])
@@ -245,9 +247,13 @@ class Effector(mesa.Agent):
         return (drone.active and drone.alerted(now)
                 and self.spec["r_min"] <= drone.range <= self.spec["r_max"])
 
+    def p_class(self, drone):
+        """What the crew expects of a try against the drone's class: it picks targets by this."""
+        return self.spec["p_kill"].get(drone.spec["cls"], 0.0)
+
     def p_kill(self, drone):
-        p = self.spec["p_kill"].get(drone.spec["cls"], 0.0)
-        return p * (1.0 - drone.spec["autonomy"]) if self.spec["jammer"] else p
+        immune = self.spec["jammer"] and (drone.autonomous or not drone.spec["emits"])
+        return 0.0 if immune else self.p_class(drone)
 
     def step(self):
         now = self.model.time
@@ -264,7 +270,7 @@ class Effector(mesa.Agent):
                 return
             else:
                 return
-        targets = [d for d in self.model.drones if self.can_engage(d, now) and self.p_kill(d) > 0]
+        targets = [d for d in self.model.drones if self.can_engage(d, now) and self.p_class(d) > 0]
         if targets:
             self.target = min(targets, key=lambda d: d.perimeter_eta)
             self.try_ends = now + self.spec["tau"]

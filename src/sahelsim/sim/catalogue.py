@@ -43,8 +43,10 @@ class Platform(Strict):
     speed_mps: Positive
     endurance_s: Positive
     rcs_m2: Positive
-    emits: bool = Field(description="flies on a radio control link an RF detector can hear")
-    autonomy_share: Probability = Field(description="share of sorties a jammer cannot touch")
+    emits: bool = Field(description="flies on a radio link: an RF detector can hear it, a jammer cut"
+                        " it (false: pre-programmed or fibre-optic flight)")
+    autonomy_share: Probability = Field(description="share of sorties that fly on through jamming,"
+                                        " drawn once per sortie (MODEL.md §3)")
     unit_cost_usd: NonNegative
     expendable: bool = Field(description="one-way: lost when it delivers (FPV)")
     p_damage: Probability = Field(description="chance one delivery damages one unsheltered asset")

@@ -1,9 +1,11 @@
 """Engagement (MODEL.md §3): windows in range, shots of fixed duration, one target at a time.
 
 After the alert (detection plus command delay) effector j may engage a sortie while it is inside
-[range_min, range_max]. Each engagement takes τ_j and kills with p_jc (a jammer's p times the share of
-sorties that depend on their link). Within a window w the effector gets n = ⌊w / τ_j⌋ tries, so it
-defeats the sortie with 1 − (1 − p)ⁿ. The number of tries it would need is drawn once per
+[range_min, range_max]. Each engagement takes τ_j and kills with p_jc. Within a window w the effector
+gets n = ⌊w / τ_j⌋ tries, so it defeats the sortie with 1 − (1 − p)ⁿ. A jammer acts only on a sortie
+that listens: one that does not emit has p = 0, and one that flies on autonomously (drawn once per
+sortie by the engine) needs K = +∞ tries. Either way the jammer still spends its time on it, as
+its crew cannot tell. The number of tries it would need is drawn once per
 (replication, sortie, effector) as a geometric variable K from a uniform of that effector's own
 stream; the sortie falls at start + K·τ if K ≤ n. Every effector engages concurrently; the first kill
 wins and the others stop there.
@@ -27,6 +29,7 @@ class EffectorPlan:
 
     name: str
     stream_key: int
+    jammer: bool
     engage_s: float
     cost_per_engagement_usd: float
     window_in_s: np.ndarray  # since launch; in > out when the sortie never comes in range

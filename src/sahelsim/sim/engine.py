@@ -81,6 +81,7 @@ class Plan:
     amortised_usd: float
     expendable: np.ndarray  # (D,)
     unit_cost_usd: np.ndarray  # (D,)
+    autonomy_share: np.ndarray  # (D,) chance a sortie flies on through jamming
 
     @property
     def sorties(self) -> int:
@@ -110,8 +111,8 @@ def _hazard_tables(scenario: Scenario, tracks: list[Track]) -> list[HazardTable]
     tables = []
     for sortie, track in zip(scenario.threat.sorties, tracks, strict=True):
         platform = catalogue.platforms[sortie.platform]
-        emits = platform.emits if sortie.emits is None else sortie.emits
-        sensors = [resolve(catalogue.sensors[spec.type], platform, emits=emits, night=site.night,
+        sensors = [resolve(catalogue.sensors[spec.type], platform, emits=sortie.listens(platform),
+                           night=site.night,
                            noisy=site.noisy, low_altitude=sortie.low_altitude,
                            range_m=spec.range_m, rate_per_s=spec.rate_per_s, shape=spec.shape)
                    for spec in scenario.defence.sensors]
@@ -120,19 +121,24 @@ def _hazard_tables(scenario: Scenario, tracks: list[Track]) -> list[HazardTable]
 
 
 def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) -> list[EffectorPlan]:
+    """Each effector's windows and kill probability per sortie. A jammer's is zero against a sortie
+    that does not listen; against one that does, it is the class's, and whether the sortie flies
+    on autonomously is drawn per replication (`_tries`), not folded into p."""
     catalogue = load_catalogue()
-    platforms = [catalogue.platforms[s.platform] for s in scenario.threat.sorties]
+    sorties = scenario.threat.sorties
+    platforms = [catalogue.platforms[s.platform] for s in sorties]
     plans = []
     for spec in scenario.defence.effectors:
         kind = catalogue.effectors[spec.type]
+        jammer = kind.kind == "jammer"
         r_min, r_max = spec.ranges_m(kind)
         windows = np.array([track.window(r_min, r_max) for track in tracks]).reshape(-1, 2)
         p_kill = np.array([
             (kind.p_kill.get(p.platform_class, 0.0) if spec.p_kill is None else spec.p_kill)
-            * ((1.0 - p.autonomy_share) if kind.kind == "jammer" else 1.0)
-            for p in platforms])
+            if s.listens(p) or not jammer else 0.0
+            for s, p in zip(sorties, platforms, strict=True)])
         plans.append(EffectorPlan(
-            name=spec.name, stream_key=name_key(spec.name),
+            name=spec.name, stream_key=name_key(spec.name), jammer=jammer,
             engage_s=kind.engage_s if spec.engage_s is None else spec.engage_s,
             cost_per_engagement_usd=kind.cost_per_engagement_usd,
             window_in_s=windows[group_of, 0], window_out_s=windows[group_of, 1],
@@ -229,7 +235,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         assault=_assault_plan(scenario), garrison=site.personnel,
         amortised_usd=_amortised_usd(scenario),
         expendable=per_sortie([p.expendable for p in platforms], bool),
-        unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]))
+        unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]),
+        autonomy_share=per_sortie([p.autonomy_share for p in platforms]))
 
 
 # --- one chunk ---------------------------------------------------------------------------------
@@ -260,9 +267,7 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
     alert = detected_at + delay
     # engagement in order of arrival at the perimeter
     order = np.argsort(launch + plan.arrival_s, axis=1, kind="stable")
-    tries = [tries_needed(streams.uniform(Purpose.ENGAGEMENT, (d,), key=e.stream_key), e.p_kill)
-             for e in plan.effectors]
-    fight = engage(order, launch, alert, plan.effectors, tries)
+    fight = engage(order, launch, alert, plan.effectors, _tries(plan, streams))
     defeated = np.isfinite(fight.defeat_time)
     delivered = plan.is_strike & ~defeated
     # effects of what got through
@@ -291,6 +296,25 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
                                            np.array([e.cost_per_engagement_usd for e in plan.effectors])),
         "attacker_cost_usd": attacker_cost(defeated, delivered, plan.expendable, plan.unit_cost_usd),
     }
+
+
+def _tries(plan: Plan, streams: ChunkStreams) -> list[np.ndarray]:
+    """The tries each effector needs against each sortie (+inf: never enough).
+
+    Whether a sortie flies on through jamming is a property of the sortie: drawn once per
+    replication and sortie, it makes the sortie immune to every try of every jammer. Drawn only
+    when a jammer is there to need it, as the last number of the engagement stream's shared
+    key, so a defence without a jammer draws every other number the same (common random numbers).
+    """
+    d = plan.sorties
+    tries = [tries_needed(streams.uniform(Purpose.ENGAGEMENT, (d,), key=e.stream_key), e.p_kill)
+             for e in plan.effectors]
+    if any(e.jammer for e in plan.effectors):
+        autonomous = streams.uniform(Purpose.ENGAGEMENT, (d,)) < plan.autonomy_share
+        for effector, needed in zip(plan.effectors, tries, strict=True):
+            if effector.jammer:
+                needed[autonomous] = np.inf
+    return tries
 
 
 def _first_detection(launch: np.ndarray, detected_at: np.ndarray) -> np.ndarray:

@@ -31,8 +31,8 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
 from sahelsim.errors import UserError
-from sahelsim.sim.catalogue import (EffectorType, NonNegative, Positive, Probability, Shape, Strict,
-                                    load_catalogue)
+from sahelsim.sim.catalogue import (EffectorType, NonNegative, Platform, Positive, Probability, Shape,
+                                    Strict, load_catalogue)
 from sahelsim.sim.sources import Figure, FigureError, join, strip_figures
 
 BASELINE = "baseline"
@@ -99,11 +99,17 @@ class Sortie(Strict):
         " the count)")
     start_range_m: Positive
     low_altitude: bool = False
-    emits: bool | None = Field(None, description="override the platform's radio emission")
+    emits: bool | None = Field(None, description="override the platform's radio link (false:"
+                               " pre-programmed or fibre-optic flight)")
     standoff_m: NonNegative = Field(300.0, description="ISR: loiter radius")
     dwell_s: Positive | None = Field(None, description="ISR: planned dwell (capped by endurance)")
     dwell_needed_s: Positive = Field(600.0, description="ISR: dwell that gives a full picture")
     target: str = Field("personnel", description="strike: an asset name, or 'personnel'")
+
+    def listens(self, platform: Platform) -> bool:
+        """Whether the sortie flies on a radio link, the one thing RF detectors hear and jammers
+        cut: the platform's own, unless the file says otherwise for this sortie."""
+        return platform.emits if self.emits is None else self.emits
 
     @model_validator(mode="after")
     def _window_ordered(self) -> Sortie:
