@@ -1,7 +1,9 @@
 """Costs (MODEL.md §8): what the defence costs per scenario, what the attack loses.
 
 Defender: acquisition amortised over each item's service life, for the days one scenario bears,
-plus what each engagement expends (an interceptor drone, ammunition). Attacker: drones lost (shot
+plus what each engagement expends (an interceptor drone, ammunition), plus the value of the assets
+the drones damaged or destroyed (`effects.asset_losses`): a defence that saves an aircraft is worth
+the aircraft, whatever it costs to run. Attacker: drones lost (shot
 down, jammed, or expended on delivery) times their unit cost. The cost-exchange ratio is reported
 in the summary as mean defender cost / mean attacker cost.
 """
@@ -11,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def defender_cost(amortised_usd: float, shots: np.ndarray, cost_per_shot: np.ndarray) -> np.ndarray:
-    return amortised_usd + shots @ cost_per_shot
+def defender_cost(amortised_usd: float, shots: np.ndarray, cost_per_shot: np.ndarray,
+                  value_lost_usd: np.ndarray) -> np.ndarray:
+    return amortised_usd + shots @ cost_per_shot + value_lost_usd
 
 
 def attacker_cost(defeated: np.ndarray, delivered: np.ndarray, expendable: np.ndarray,

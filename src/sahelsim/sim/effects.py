@@ -2,6 +2,8 @@
 
 A delivery on an asset class damages each asset within its reach with p_damage · (1 − h), h the
 hardening of its shelter; a damaged asset is destroyed with p_destroy. Dispersion lowers the reach.
+What is lost is also counted in money (MODEL.md §8): a destroyed asset at its unit value, a damaged
+one at its stated share of it (the repair).
 People: each delivery hurts each exposed person not under cover with p_casualty; the share under
 cover grows with the warning lead time (first alert to delivery) against the time needed to take
 cover. The model knows nothing finer than these probabilities per delivery.
@@ -14,6 +16,7 @@ need.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,22 +32,37 @@ class AssetPlan:
     p_hit: np.ndarray  # p_damage · (1 − hardening)
     p_destroy: np.ndarray
     asset_counts: np.ndarray  # (A,)
+    unit_value_usd: np.ndarray  # (A,)
+    damaged_value_share: np.ndarray  # (A,) what a damage short of destruction costs, per unit value
+
+
+class AssetLosses(NamedTuple):
+    """Per replication: assets damaged (destroyed included), destroyed, and their value in USD."""
+
+    damaged: np.ndarray
+    destroyed: np.ndarray
+    value_lost_usd: np.ndarray
 
 
 def asset_losses(plan: AssetPlan, delivered: np.ndarray, u_hit: np.ndarray,
-                 u_destroy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Assets damaged (destroyed included) and destroyed per replication, capped by what is there."""
+                 u_destroy: np.ndarray) -> AssetLosses:
+    """What the deliveries damaged and destroyed, kind by kind, capped by what is there."""
     damaged = np.zeros(delivered.shape[0], dtype=np.int64)
     destroyed = np.zeros_like(damaged)
+    value = np.zeros(delivered.shape[0])
     for asset, count in enumerate(plan.asset_counts):
         cols = plan.target == asset
         # none within reach of what never came
         reach = plan.reach[cols, None] * _rows(delivered, cols)
         hits = binomial.quantile(reach, plan.p_hit[cols, None], _rows(u_hit, cols))
         kills = binomial.quantile(hits, plan.p_destroy[cols, None], _rows(u_destroy, cols))
-        damaged += np.minimum(hits.sum(axis=0), count).astype(np.int64)
-        destroyed += np.minimum(kills.sum(axis=0), count).astype(np.int64)
-    return damaged, destroyed
+        kind_damaged = np.minimum(hits.sum(axis=0), count)
+        kind_destroyed = np.minimum(kills.sum(axis=0), count)
+        damaged += kind_damaged.astype(np.int64)
+        destroyed += kind_destroyed.astype(np.int64)
+        repaired = plan.damaged_value_share[asset] * (kind_damaged - kind_destroyed)
+        value += plan.unit_value_usd[asset] * (kind_destroyed + repaired)
+    return AssetLosses(damaged, destroyed, value)
 
 
 def _rows(values: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -165,7 +165,9 @@ def _asset_plan(scenario: Scenario, group_of: np.ndarray) -> AssetPlan:
         p_destroy.append(platform.p_destroy)
     return AssetPlan(target=_per_sortie(target, group_of, int), reach=_per_sortie(reach, group_of, int),
                      p_hit=_per_sortie(p_hit, group_of), p_destroy=_per_sortie(p_destroy, group_of),
-                     asset_counts=np.array([a.count for a in scenario.site.assets], dtype=int))
+                     asset_counts=np.array([a.count for a in scenario.site.assets], dtype=int),
+                     unit_value_usd=np.array([a.unit_value_usd for a in scenario.site.assets]),
+                     damaged_value_share=np.array([a.damaged_value_share for a in scenario.site.assets]))
 
 
 def _assault_plan(scenario: Scenario) -> assault_model.AssaultPlan | None:
@@ -271,8 +273,8 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
     defeated = np.isfinite(fight.defeat_time)
     delivered = plan.is_strike & ~defeated
     # effects of what got through
-    damaged, destroyed = asset_losses(plan.assets, delivered, streams.uniform(Purpose.EFFECTS, (d,)),
-                                      streams.uniform(Purpose.EFFECTS, (d,)))
+    assets = asset_losses(plan.assets, delivered, streams.uniform(Purpose.EFFECTS, (d,)),
+                          streams.uniform(Purpose.EFFECTS, (d,)))
     first_alert = _min_by_row(alert, np.inf)
     expected_cas, drawn_cas = casualties(plan.people, delivered, launch + plan.delivery_s, first_alert,
                                          streams.uniform(Purpose.EFFECTS, (d,)))
@@ -285,15 +287,17 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
         **{f"defeated_by_{e.name}": _count_by_row(fight.defeated_by == j)
            for j, e in enumerate(plan.effectors)},
         "leakers": _count_by_row(delivered),
-        "assets_damaged": damaged,
-        "assets_destroyed": destroyed,
+        "assets_damaged": assets.damaged,
+        "assets_destroyed": assets.destroyed,
         "casualties_expected": expected_cas,
         "casualties": drawn_cas,
         "isr_quality": quality,
         "isr_success": plan.isr.is_isr.any() & (quality >= plan.isr_success_quality),
         **_assault_columns(plan, streams, drawn_cas, quality),
+        "value_lost_usd": assets.value_lost_usd,
         "defender_cost_usd": defender_cost(plan.amortised_usd, fight.shots,
-                                           np.array([e.cost_per_engagement_usd for e in plan.effectors])),
+                                           np.array([e.cost_per_engagement_usd for e in plan.effectors]),
+                                           assets.value_lost_usd),
         "attacker_cost_usd": attacker_cost(defeated, delivered, plan.expendable, plan.unit_cost_usd),
     }
 

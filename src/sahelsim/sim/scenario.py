@@ -49,6 +49,9 @@ SORTIES_REASON = ("at most 512 sorties in all (the counts summed): each replicat
 MAX_VARIANTS = 64
 MAX_FILE_BYTES = 128 * 1024  # the bundled scenarios are under 8 KiB; parsing is pure Python
 MAX_DEPTH = 16  # the deepest legitimate path (a variant's shelter figure) is 7 tables down
+# An assumption, stated in docs/simulator.md: a repair costs about a quarter of a new asset. A file
+# may give each asset its own share.
+DAMAGED_VALUE_SHARE = 0.25
 
 Force = Annotated[int, Field(ge=0, le=MAX_FORCE, description=FORCE_REASON)]
 
@@ -61,6 +64,9 @@ class Asset(Strict):
     reach: Annotated[int, Field(ge=1, le=MAX_REACH)] = Field(
         1, description="assets within one delivery's reach as parked (dispersion lowers it)")
     unit_value_usd: NonNegative = 0.0
+    damaged_value_share: Probability = Field(
+        DAMAGED_VALUE_SHARE, description="share of its value a damaged but not destroyed asset costs"
+        " (its repair)")
 
 
 class Site(Strict):
