@@ -77,6 +77,19 @@ def test_run_writes_parquet_summary_and_charts(cli, tmp_path) -> None:
         assert (out_dir / chart).stat().st_size > 0
 
 
+def test_the_run_table_shows_costs_and_a_share_per_outcome_class(cli, tmp_path) -> None:
+    code, _, err = cli("run", "post-drone-assault", "--runs", "2000", "--out", str(tmp_path),
+                       "--workers", "1")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    shares = summary["outcome_classes"]["assault_outcome"]
+    for name, share in shares.items():
+        assert f"P(assault_outcome = {name})" in err and f"{share['p']:.3f}" in err
+    assert "value_lost_usd" in err and "cost-exchange ratio" in err
+    assert f"{summary['cost_exchange_ratio']:.3f}" in err
+    assert "P(overrun)" not in err  # the classes are not listed twice
+
+
 def _strict_json(text: str):
     """JSON as other tools read it: NaN and Infinity are not numbers there."""
     def refuse(token: str):
@@ -135,7 +148,7 @@ def test_compare_reports_the_difference_with_its_interval(cli) -> None:
     code, out, _ = cli("compare", "tongo-tongo-patrol-ambush@unarmed-isr",
                        "tongo-tongo-patrol-ambush@armed-overwatch", "--runs", "2000", "--json")
     assert code == 0
-    overrun = json.loads(out)["metrics"]["overrun"]
+    overrun = json.loads(out)["outcome_classes"]["assault_outcome"]["overrun"]
     low, high = overrun["ci95"]
     assert low <= overrun["difference"] <= high < 0
 

@@ -41,7 +41,8 @@ ChunkOption = typer.Option(engine.DEFAULT_CHUNK, "--chunk-size", min=1, max=MAX_
                                 " at most 1,048,576).")
 DEFAULT_RUNS, PRECISION_CAP = 10_000, 10_000_000
 HEADLINE = ("leakers", "assets_damaged", "assets_destroyed", "casualties_expected", "isr_quality",
-            "defender_losses", "attacker_losses", "defender_cost_usd", "attacker_cost_usd")
+            "defender_losses", "attacker_losses", "value_lost_usd", "defender_cost_usd",
+            "attacker_cost_usd")
 
 
 def _workers(asked: int | None, runs: int, chunk_size: int) -> int:
@@ -139,6 +140,13 @@ def _interval(bounds: list[float] | None, spec: str = ".3f") -> str:
     return "–" if bounds is None else f"[{bounds[0]:{spec}}, {bounds[1]:{spec}}]"
 
 
+def _class_rows(classes: dict[str, dict[str, dict]]) -> Iterator[tuple[str, dict]]:
+    """(label, figures) for each class of each class column: `P(assault_outcome = overrun)`."""
+    for column, shares in classes.items():
+        for name, figures in shares.items():
+            yield f"P({column} = {name})", figures
+
+
 def _headline_table(summary: dict) -> Table:
     table = Table(title=f"{summary['scenario']}: {summary['runs']:,} replications, seed {summary['seed']}")
     for column in ("outcome", "mean / share", "95% interval"):
@@ -146,8 +154,12 @@ def _headline_table(summary: dict) -> Table:
     for name in HEADLINE:
         m = summary["means"][name]
         table.add_row(name, _number(m["mean"]), _interval(m["ci95"]))
+    table.add_row("cost-exchange ratio (defender / attacker)", _number(summary["cost_exchange_ratio"]),
+                  "–")
     for name, p in summary["proportions"].items():
         table.add_row(f"P({name})", _number(p["p"]), _interval(p["ci95"]))
+    for label, p in _class_rows(summary["outcome_classes"]):
+        table.add_row(label, _number(p["p"]), _interval(p["ci95"]))
     return table
 
 
@@ -178,8 +190,8 @@ def run_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml 
         files = sorted(out / path.name for path in staging.iterdir())
     data = {"scenario": scenario.label, "runs": result.runs, "seed": seed, "out": str(out),
             "files": [str(path) for path in files],
-            "summary": {key: summary[key] for key in ("means", "proportions", "defeats_by_layer",
-                                                      "cost_exchange_ratio")}}
+            "summary": {key: summary[key] for key in ("means", "proportions", "outcome_classes",
+                                                      "defeats_by_layer", "cost_exchange_ratio")}}
 
     def render() -> None:
         console.print(_headline_table(summary))
@@ -207,7 +219,7 @@ def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .
         table = Table(title=f"{b.label} − {a.label}: {total:,} paired replications, seed {seed}")
         for column in ("outcome", a.label, b.label, "difference", "95% interval"):
             table.add_column(column, justify="left" if column == "outcome" else "right")
-        for name, m in result["metrics"].items():
+        for name, m in [*result["metrics"].items(), *_class_rows(result["outcome_classes"])]:
             table.add_row(name, _number(m["first"]), _number(m["second"]),
                           _number(m["difference"], "+.3f"), _interval(m["ci95"], "+.3f"))
         console.print(table)

@@ -17,7 +17,6 @@ import plotly.graph_objects as go  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
 OUTCOMES = ("leakers", "assets_damaged", "casualties", "defender_losses")
-OUTCOME_NAMES = ("no assault", "repelled", "overrun", "stalemate")
 
 
 def _distribution(summary: dict, name: str) -> list[int]:
@@ -30,10 +29,10 @@ def _layers(summary: dict) -> dict[str, float]:
     return layers
 
 
-def _assault(summary: dict) -> list[float]:
-    counts = _distribution(summary, "assault_outcome")
-    total = sum(counts) or 1
-    return [(counts[i] if i < len(counts) else 0) / total for i in range(len(OUTCOME_NAMES))]
+def _assault(summary: dict) -> dict[str, float]:
+    """Share of each way the ground assault ended, by name ("no assault", "overrun", …)."""
+    shares = summary["outcome_classes"]["assault_outcome"]
+    return {name.replace("_", " "): share["p"] for name, share in shares.items()}
 
 
 def _png(summary: dict, title: str, out: Path) -> list[Path]:
@@ -43,7 +42,8 @@ def _png(summary: dict, title: str, out: Path) -> list[Path]:
         axis.bar(range(len(counts)), [c / max(sum(counts), 1) for c in counts], color="#4c72b0")
         axis.set_title(name.replace("_", " "))
         axis.set_ylabel("share of replications")
-    axes.flat[4].bar(OUTCOME_NAMES, _assault(summary), color="#c44e52")
+    assault = _assault(summary)
+    axes.flat[4].bar(list(assault), list(assault.values()), color="#c44e52")
     axes.flat[4].set_title("ground assault outcome")
     axes.flat[5].axis("off")
     figure.suptitle(title)
@@ -88,7 +88,8 @@ def _html(summary: dict, title: str, out: Path) -> Path:
         figure.add_trace(go.Bar(x=list(range(len(counts))),
                                 y=[c / max(sum(counts), 1) for c in counts], name=name),
                          row=i // 3 + 1, col=i % 3 + 1)
-    figure.add_trace(go.Bar(x=list(OUTCOME_NAMES), y=_assault(summary), name="assault"), row=2, col=2)
+    assault = _assault(summary)
+    figure.add_trace(go.Bar(x=list(assault), y=list(assault.values()), name="assault"), row=2, col=2)
     layers = _layers(summary)
     figure.add_trace(go.Bar(y=list(layers), x=list(layers.values()), orientation="h", name="layers"),
                      row=2, col=3)

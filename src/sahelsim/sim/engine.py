@@ -490,4 +490,4 @@ def compare(first: Scenario, second: Scenario, runs: int = 10_000, seed: int = 0
             progress(done, runs)
     return {"first": first.label, "second": second.label, "seed": seed, "runs": runs,
             "sahelsim_version": __version__, "same_threat": first.threat == second.threat,
-            "metrics": paired.summary()}
+            **paired.summary()}

@@ -4,6 +4,8 @@ Means carry normal 95% intervals (running mean and sum of squares merged by Chan
 proportions carry Wilson intervals; integer outcomes keep their full distribution as counts, from
 which quantiles come. Paired differences between two defences run on the same replications are
 summarised the same way: the mean difference and its interval, not two separate means.
+A column whose values name classes (the assault's outcome) has no mean: it is summarised by the
+share of each class, with its Wilson interval, and compared by the change in each share.
 Convergence: after every chunk the interval half-widths are recorded against replications.
 """
 
@@ -13,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from sahelsim.sim.assault import Outcome
 
 Z95 = 1.959963984540054
 
@@ -24,10 +28,9 @@ PROPORTIONS = {
     "any_asset_destroyed": lambda c: c["assets_destroyed"] > 0,
     "any_casualty": lambda c: c["casualties"] > 0,
     "isr_success": lambda c: c["isr_success"],
-    "assault": lambda c: c["assault_outcome"] > 0,
-    "repelled": lambda c: c["assault_outcome"] == 1,
-    "overrun": lambda c: c["assault_outcome"] == 2,
 }
+# Columns whose values are codes of classes: summarised by the share of each class, never averaged.
+CLASSES: dict[str, dict[str, int]] = {"assault_outcome": {o.name.lower(): int(o) for o in Outcome}}
 TRACKED = ("leakers", "assets_damaged", "casualties_expected", "defender_losses")
 
 
@@ -89,7 +92,20 @@ def _finite(value: float) -> float | None:
 
 
 def _metrics(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {name: values for name, values in columns.items() if name != "replication"}
+    """The columns that are quantities: not the key, not the class codes."""
+    return {name: values for name, values in columns.items()
+            if name != "replication" and name not in CLASSES}
+
+
+def _class_members(columns: dict[str, np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
+    """For each class of each class column: which replications fall in it."""
+    return {(column, name): columns[column] == code
+            for column, classes in CLASSES.items()
+            for name, code in classes.items()}
+
+
+def _share(successes: int, n: int) -> dict:
+    return {"p": successes / n if n else 0.0, "ci95": list(wilson(successes, n)), "n": n}
 
 
 def _quantile(counts: np.ndarray, q: float) -> int:
@@ -103,6 +119,7 @@ class Accumulator:
 
     moments: dict[str, Moments] = field(default_factory=dict)
     events: dict[str, list[int]] = field(default_factory=dict)  # name -> [successes, n]
+    classes: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (column, class) -> same
     histograms: dict[str, np.ndarray] = field(default_factory=dict)
     convergence: list[dict] = field(default_factory=list)
 
@@ -115,17 +132,21 @@ class Accumulator:
                 size = max(len(old), len(counts))
                 self.histograms[name] = (np.pad(old, (0, size - len(old)))
                                          + np.pad(counts, (0, size - len(counts))))
-        for name, event in PROPORTIONS.items():
-            tally = self.events.setdefault(name, [0, 0])
-            tally[0] += int(np.count_nonzero(event(columns)))
-            tally[1] += len(columns["replication"])
+        size = len(columns["replication"])
+        for tallies, members in ((self.events, {n: e(columns) for n, e in PROPORTIONS.items()}),
+                                 (self.classes, _class_members(columns))):
+            for key, member in members.items():
+                tally = tallies.setdefault(key, [0, 0])
+                tally[0] += int(np.count_nonzero(member))
+                tally[1] += size
         self.convergence.append({
             "runs": self.events["any_leaker"][1],
             **{f"{name}_halfwidth": _finite(self.moments[name].halfwidth) for name in TRACKED},
             "proportion_halfwidth": self.max_proportion_halfwidth()})
 
     def max_proportion_halfwidth(self) -> float:
-        widths = [(hi - lo) / 2 for lo, hi in (wilson(s, n) for s, n in self.events.values())]
+        tallies = [*self.events.values(), *self.classes.values()]
+        widths = [(hi - lo) / 2 for lo, hi in (wilson(s, n) for s, n in tallies)]
         return max(widths, default=math.inf)
 
     def cost_exchange_ratio(self) -> float | None:
@@ -135,8 +156,8 @@ class Accumulator:
     def summary(self) -> dict:
         return {
             "means": {name: m.as_dict() for name, m in self.moments.items()},
-            "proportions": {name: {"p": s / n if n else 0.0, "ci95": list(wilson(s, n)), "n": n}
-                            for name, (s, n) in self.events.items()},
+            "proportions": {name: _share(s, n) for name, (s, n) in self.events.items()},
+            "outcome_classes": _by_column({key: _share(s, n) for key, (s, n) in self.classes.items()}),
             "distributions": {name: {"counts": counts.tolist(), "q05": _quantile(counts, 0.05),
                                      "q50": _quantile(counts, 0.5), "q95": _quantile(counts, 0.95)}
                               for name, counts in self.histograms.items() if counts.sum() > 0},
@@ -148,38 +169,62 @@ class Accumulator:
 
 
 @dataclass
+class Paired:
+    """Both runs' means of one metric and their difference, on the same replications."""
+
+    first: Moments = field(default_factory=Moments)
+    second: Moments = field(default_factory=Moments)
+    difference: Moments = field(default_factory=Moments)
+
+    def add(self, x: np.ndarray, y: np.ndarray) -> None:
+        x, y = x.astype(float), y.astype(float)
+        both = ~(np.isnan(x) | np.isnan(y))
+        if not both.all():
+            x, y = x[both], y[both]
+        self.first.add(x)
+        self.second.add(y)
+        self.difference.add(y - x)
+
+    def as_dict(self) -> dict:
+        difference = self.difference.as_dict()
+        return {"first": self.first.as_dict()["mean"], "second": self.second.as_dict()["mean"],
+                "difference": difference["mean"], "ci95": difference["ci95"],
+                "halfwidth": _finite(self.difference.halfwidth), "pairs": self.difference.n}
+
+
+@dataclass
 class PairedAccumulator:
-    """Differences second − first, replication by replication, for every shared metric and event.
+    """Differences second − first, replication by replication, for every shared metric and event,
+    and for the share of each outcome class (the paired difference of its indicators).
 
     A metric that can be missing (the first detection, when nothing was detected) is summarised on
     the replications where both runs have it, the means as well as the difference, so that the
     difference is the second mean minus the first; `pairs` says how many those were.
     """
 
-    first: dict[str, Moments] = field(default_factory=dict)
-    second: dict[str, Moments] = field(default_factory=dict)
-    difference: dict[str, Moments] = field(default_factory=dict)
+    metrics: dict[str, Paired] = field(default_factory=dict)
+    classes: dict[tuple[str, str], Paired] = field(default_factory=dict)
 
     def add(self, a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
         values_a, values_b = _paired_values(a, b), _paired_values(b, a)
         for name in values_a.keys() & values_b.keys():
-            x, y = values_a[name].astype(float), values_b[name].astype(float)
-            both = ~(np.isnan(x) | np.isnan(y))
-            if not both.all():
-                x, y = x[both], y[both]
-            self.first.setdefault(name, Moments()).add(x)
-            self.second.setdefault(name, Moments()).add(y)
-            self.difference.setdefault(name, Moments()).add(y - x)
+            self.metrics.setdefault(name, Paired()).add(values_a[name], values_b[name])
+        members_a, members_b = _class_members(a), _class_members(b)
+        for key in filter(members_b.__contains__, members_a):  # in the classes' order
+            self.classes.setdefault(key, Paired()).add(members_a[key], members_b[key])
 
     def summary(self) -> dict:
-        out = {}
-        for name, diff in sorted(self.difference.items()):
-            difference = diff.as_dict()
-            out[name] = {"first": self.first[name].as_dict()["mean"],
-                         "second": self.second[name].as_dict()["mean"],
-                         "difference": difference["mean"], "ci95": difference["ci95"],
-                         "halfwidth": _finite(diff.halfwidth), "pairs": diff.n}
-        return out
+        return {"metrics": {name: paired.as_dict() for name, paired in sorted(self.metrics.items())},
+                "outcome_classes": _by_column({key: paired.as_dict()
+                                               for key, paired in self.classes.items()})}
+
+
+def _by_column(values: dict[tuple[str, str], dict]) -> dict[str, dict[str, dict]]:
+    """{(column, class): v} as {column: {class: v}}, classes in their codes' order."""
+    nested: dict[str, dict[str, dict]] = {}
+    for (column, name), value in values.items():
+        nested.setdefault(column, {})[name] = value
+    return nested
 
 
 def _paired_values(columns: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
