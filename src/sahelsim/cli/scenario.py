@@ -155,7 +155,7 @@ def _headline_table(summary: dict) -> Table:
         m = summary["means"][name]
         table.add_row(name, _number(m["mean"]), _interval(m["ci95"]))
     table.add_row("cost-exchange ratio (defender / attacker)", _number(summary["cost_exchange_ratio"]),
-                  "–")
+                  _interval(summary["cost_exchange_ratio_ci95"]))
     for name, p in summary["proportions"].items():
         table.add_row(f"P({name})", _number(p["p"]), _interval(p["ci95"]))
     for label, p in _class_rows(summary["outcome_classes"]):
@@ -191,7 +191,8 @@ def run_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml 
     data = {"scenario": scenario.label, "runs": result.runs, "seed": seed, "out": str(out),
             "files": [str(path) for path in files],
             "summary": {key: summary[key] for key in ("means", "proportions", "outcome_classes",
-                                                      "defeats_by_layer", "cost_exchange_ratio")}}
+                                                      "defeats_by_layer", "cost_exchange_ratio",
+                                                      "cost_exchange_ratio_ci95")}}
 
     def render() -> None:
         console.print(_headline_table(summary))

@@ -464,9 +464,7 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
         if writer is not None:
             writer.close()
     summary = accumulator.summary()
-    summary.update(scenario=scenario.label, seed=seed, runs=done,
-                   cost_exchange_ratio=accumulator.cost_exchange_ratio(),
-                   sahelsim_version=__version__)
+    summary.update(scenario=scenario.label, seed=seed, runs=done, sahelsim_version=__version__)
     return RunResult(label=scenario.label, runs=done, seed=seed, summary=summary,
                      table=pa.Table.from_batches(kept) if keep_table and kept else None,
                      convergence=accumulator.convergence)

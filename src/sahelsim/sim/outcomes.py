@@ -87,6 +87,42 @@ class Moments:
                 "ci95": [self.mean - self.halfwidth, self.mean + self.halfwidth] if known else None}
 
 
+@dataclass
+class RatioOfMeans:
+    """Mean of x over mean of y (the cost-exchange ratio), with a 95% interval by the delta method.
+
+    The two costs of a replication are correlated (a drone shot down is lost to the attacker and
+    cannot damage anything), so the interval needs their covariance, merged chunk by chunk like
+    the moments: `cross` is the sum of (x − x̄)(y − ȳ).
+    """
+
+    x: Moments = field(default_factory=Moments)
+    y: Moments = field(default_factory=Moments)
+    cross: float = 0.0
+
+    def add(self, x: np.ndarray, y: np.ndarray) -> None:
+        n_before, n = self.x.n, len(x)
+        x_mean, y_mean = float(x.mean()), float(y.mean())
+        shift = (x_mean - self.x.mean) * (y_mean - self.y.mean) * n_before * n / (n_before + n)
+        self.cross += float(np.dot(x - x_mean, y - y_mean)) + shift
+        self.x.add(x)
+        self.y.add(y)
+
+    @property
+    def ratio(self) -> float | None:
+        """None where the denominator's mean is 0: nothing to divide by."""
+        return self.x.mean / self.y.mean if self.y.n and self.y.mean > 0 else None
+
+    def ci95(self) -> list[float] | None:
+        """r ± z·√((s_x² − 2r·s_xy + r²·s_y²) / n) / ȳ; None without a ratio or below two values."""
+        r, n = self.ratio, self.x.n
+        if r is None or n < 2:
+            return None
+        variance = (self.x.sd ** 2 - 2 * r * self.cross / (n - 1) + r * r * self.y.sd ** 2) / n
+        half = Z95 * math.sqrt(max(variance, 0.0)) / self.y.mean
+        return [r - half, r + half]
+
+
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -121,6 +157,7 @@ class Accumulator:
     events: dict[str, list[int]] = field(default_factory=dict)  # name -> [successes, n]
     classes: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (column, class) -> same
     histograms: dict[str, np.ndarray] = field(default_factory=dict)
+    costs: RatioOfMeans = field(default_factory=RatioOfMeans)  # defender's over attacker's
     convergence: list[dict] = field(default_factory=list)
 
     def add(self, columns: dict[str, np.ndarray]) -> None:
@@ -132,6 +169,7 @@ class Accumulator:
                 size = max(len(old), len(counts))
                 self.histograms[name] = (np.pad(old, (0, size - len(old)))
                                          + np.pad(counts, (0, size - len(counts))))
+        self.costs.add(columns["defender_cost_usd"], columns["attacker_cost_usd"])
         size = len(columns["replication"])
         for tallies, members in ((self.events, {n: e(columns) for n, e in PROPORTIONS.items()}),
                                  (self.classes, _class_members(columns))):
@@ -149,10 +187,6 @@ class Accumulator:
         widths = [(hi - lo) / 2 for lo, hi in (wilson(s, n) for s, n in tallies)]
         return max(widths, default=math.inf)
 
-    def cost_exchange_ratio(self) -> float | None:
-        attacker = self.moments["attacker_cost_usd"].mean
-        return self.moments["defender_cost_usd"].mean / attacker if attacker > 0 else None
-
     def summary(self) -> dict:
         return {
             "means": {name: m.as_dict() for name, m in self.moments.items()},
@@ -161,6 +195,8 @@ class Accumulator:
             "distributions": {name: {"counts": counts.tolist(), "q05": _quantile(counts, 0.05),
                                      "q50": _quantile(counts, 0.5), "q95": _quantile(counts, 0.95)}
                               for name, counts in self.histograms.items() if counts.sum() > 0},
+            "cost_exchange_ratio": self.costs.ratio,
+            "cost_exchange_ratio_ci95": self.costs.ci95(),
             "defeats_by_layer": {name.removeprefix("defeated_by_"): m.mean
                                  for name, m in self.moments.items()
                                  if name.startswith("defeated_by_")},
