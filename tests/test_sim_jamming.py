@@ -25,15 +25,16 @@ def _tolerance(p: float, n: int) -> float:
 
 
 def _scenario(*, platform: str = "mavic_3", sortie: str = "", jammers: int = 1, tries: int = 1,
-              p_kill: float = 0.5, sensor: str = "") -> str:
-    """One strike sortie seen at once; each jammer gets exactly `tries` tries in its window."""
+              p_kill: float = 0.5, sensor: str = "", engage_s: float | None = None) -> str:
+    """One strike sortie seen at once; each jammer gets exactly `tries` tries in its window (unless
+    `engage_s` says how long one try takes)."""
     effectors = "".join(f"""
 [[defence.effectors]]
 name = "jammer {i}"
 type = "rf_jammer"
 range_min_m = 0
 range_max_m = {WINDOW_M}
-engage_s = {WINDOW_M / SPEED / (tries + 0.5)}
+engage_s = {engage_s or WINDOW_M / SPEED / (tries + 0.5)}
 p_kill = {p_kill}
 """ for i in range(jammers))
     return f"""
@@ -129,3 +130,23 @@ def test_a_jammer_added_leaves_every_other_number_of_a_replication_alone() -> No
     for column in ("first_detection_s", "leakers", "casualties", "defender_losses"):
         assert np.array_equal(a.column(column).to_numpy(zero_copy_only=False),
                               b.column(column).to_numpy(zero_copy_only=False), equal_nan=True)
+
+
+def test_a_jammer_spends_its_time_on_a_sortie_it_cannot_touch() -> None:
+    """Its crew cannot tell a deaf drone from a listening one: a drone without a radio link that
+    arrives first holds the jammer until it delivers, and the listening drone 50 s behind it then
+    has 50 s in the jammer's reach, too short for one 60 s try. Alone, it would get one try."""
+    follower = """
+[[threat.sorties]]
+name = "follower"
+platform = "mavic_3"
+count = 1
+role = "strike"
+start_range_m = 3000
+launch_window_s = [50, 50]
+"""
+    alone = _scenario(engage_s=60, p_kill=1.0, sortie="launch_window_s = [50, 50]")
+    behind_a_deaf_one = _scenario(engage_s=60, p_kill=1.0, sortie="emits = false\n" + follower)
+    a = load_catalogue().platforms["mavic_3"].autonomy_share
+    assert abs(_leak_share(alone, runs=20_000) - a) < _tolerance(a, 20_000)
+    assert _leak_share(behind_a_deaf_one, runs=2000) == 2.0

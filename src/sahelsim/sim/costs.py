@@ -3,9 +3,10 @@
 Defender: acquisition amortised over each item's service life, for the days one scenario bears,
 plus what each engagement expends (an interceptor drone, ammunition), plus the value of the assets
 the drones damaged or destroyed (`effects.asset_losses`): a defence that saves an aircraft is worth
-the aircraft, whatever it costs to run. Attacker: drones lost (shot
-down, jammed, or expended on delivery) times their unit cost. The cost-exchange ratio is reported
-in the summary as mean defender cost / mean attacker cost.
+the aircraft, whatever it costs to run. Attacker: drones lost (shot down, jammed, or expended on
+delivery) times their unit cost. The summary reports the cost-exchange ratio as mean defender cost
+/ mean attacker cost, with its delta-method interval (`outcomes.RatioOfMeans`): a ratio per
+replication would have no value wherever the attacker lost nothing.
 """
 
 from __future__ import annotations

@@ -112,8 +112,7 @@ def _hazard_tables(scenario: Scenario, tracks: list[Track]) -> list[HazardTable]
     for sortie, track in zip(scenario.threat.sorties, tracks, strict=True):
         platform = catalogue.platforms[sortie.platform]
         sensors = [resolve(catalogue.sensors[spec.type], platform, emits=sortie.listens(platform),
-                           night=site.night,
-                           noisy=site.noisy, low_altitude=sortie.low_altitude,
+                           night=site.night, noisy=site.noisy, low_altitude=sortie.low_altitude,
                            range_m=spec.range_m, rate_per_s=spec.rate_per_s, shape=spec.shape)
                    for spec in scenario.defence.sensors]
         tables.append(tabulate(track, sensors))

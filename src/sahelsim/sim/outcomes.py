@@ -245,9 +245,9 @@ class PairedAccumulator:
         values_a, values_b = _paired_values(a, b), _paired_values(b, a)
         for name in values_a.keys() & values_b.keys():
             self.metrics.setdefault(name, Paired()).add(values_a[name], values_b[name])
-        members_a, members_b = _class_members(a), _class_members(b)
-        for key in filter(members_b.__contains__, members_a):  # in the classes' order
-            self.classes.setdefault(key, Paired()).add(members_a[key], members_b[key])
+        members_b = _class_members(b)
+        for key, member in _class_members(a).items():
+            self.classes.setdefault(key, Paired()).add(member, members_b[key])
 
     def summary(self) -> dict:
         return {"metrics": {name: paired.as_dict() for name, paired in sorted(self.metrics.items())},
