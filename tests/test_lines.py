@@ -219,7 +219,7 @@ def test_mixed_line_ends_are_told_apart_across_blocks(text, mixed):
 def _line_ends(text: bytes, block: int) -> encodings.LineEnds:
     ends = encodings.LineEnds()
     for start in range(0, len(text), block):
-        ends.add(text[start:start + block])
+        ends.add(text[start:start + block], encodings.line_marks(text[start:start + block], ","))
     return ends
 
 
@@ -228,7 +228,8 @@ def _line_ends(text: bytes, block: int) -> encodings.LineEnds:
     (b"a\r\n\r\nb\r\n", True), (b"a\nb\n\n", True), (b"", False),
 ])
 def test_blank_lines_are_found_across_blocks(text, blank):
-    """A blank line whose line ends a block boundary cuts apart is still found."""
+    """A blank line whose line ends a block boundary cuts apart is still found; lines without a
+    delimiter are not blank."""
     for block in (1, 2, 3, 1_000):
         assert _line_ends(text, block).blank is blank, block
 

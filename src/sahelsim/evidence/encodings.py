@@ -26,6 +26,7 @@ inside a quoted field, blank lines included, are the field's text and are kept a
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -145,6 +146,22 @@ def windows_only_bytes(stream: BinaryIO) -> bool:
     return any(len(block.translate(None, _WINDOWS_ONLY)) != len(block) for block in blocks(stream))
 
 
+def line_marks(block: bytes, delimiter: str) -> bytes:
+    """The delimiters and line ends (LF, CR) of a block of UTF-8 text, in order, every other byte
+    left out: what tells a blank line or a line of many fields, 7% of an export and cheap to search.
+    One `bytes.translate`, about 1 GB/s."""
+    return block.translate(None, _others(delimiter))
+
+
+@functools.cache
+def _others(delimiter: str) -> bytes:
+    kept = {ord(delimiter), ord("\n"), ord("\r")}
+    return bytes(byte for byte in range(256) if byte not in kept)
+
+
+_BLANK = (b"\n\n", b"\n\r\n")
+
+
 @dataclass
 class LineEnds:
     """How the lines of UTF-8 text end, told a block at a time (`add`): in more than one way (LF,
@@ -153,8 +170,9 @@ class LineEnds:
     Line ends inside quoted fields count too, so a CRLF file whose quoted notes hold bare LFs (as
     Excel writes them), or notes holding an empty line, call for a copy that was not needed: a
     needless copy, never a wrong read. A block without a CR (the usual LF export) costs a `find`
-    for it and for a blank line (0.17 s for a 462 MB export that DuckDB reads into a table in 14 s
-    on the same loaded machine); only files with a CR have their line ends counted.
+    for one; a blank line is looked for in the block's `line_marks` (where a line of no delimiter
+    looks blank too) and only then in the block: 0.13 s in all for a 441 MiB export that DuckDB
+    reads in 4 s. Only files with a CR have their line ends counted.
     """
 
     cr: int = 0
@@ -163,16 +181,17 @@ class LineEnds:
     blank: bool = False
     lf_before_cr: bool = False
     last: bytes = b""  # the previous block's last two bytes, for a line end cut in two
+    last_marks: bytes = b""  # and its marks' last two
 
-    def add(self, block: bytes) -> None:
-        self.blank = self.blank or any(
-            end in block or end in self.last + block[:2] for end in (b"\n\n", b"\n\r\n"))
+    def add(self, block: bytes, marks: bytes) -> None:
+        if not self.blank and any(end in self.last_marks + marks for end in _BLANK):
+            self.blank = any(end in self.last + block for end in _BLANK)
         if not self.cr and block.find(b"\r") < 0:
             self.lf_before_cr = self.lf_before_cr or block.find(b"\n") >= 0
         else:
             self.cr, self.lf = self.cr + block.count(b"\r"), self.lf + block.count(b"\n")
             self.crlf += block.count(b"\r\n") + (self.last[-1:] == b"\r" and block[:1] == b"\n")
-        self.last = (self.last + block[-2:])[-2:]
+        self.last, self.last_marks = (self.last + block[-2:])[-2:], (self.last_marks + marks[-2:])[-2:]
 
     @property
     def mixed(self) -> bool:

@@ -40,7 +40,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from sahelsim.errors import UserError
 from sahelsim.evidence.containers import CSV, JSON, XLSX, Export, export_bytes, find_export
 from sahelsim.evidence.encodings import (BLOCK, CP1252, UTF8, LineEnds, blocks, decoder, detect,
-                                        windows_only_bytes, write_utf8)
+                                        line_marks, windows_only_bytes, write_utf8)
 from sahelsim.evidence.schema import ACLED_COLUMNS
 from sahelsim.evidence.wide_records import CrowdedLines, create_wide_table, narrow, wide_spans
 
@@ -115,7 +115,9 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
     The reader expects exactly the header's fields. A record it cannot split that way is skipped and
     listed in `REJECTS_TABLE` instead of failing the file, which keeps the reader strict and therefore
     parallel (padding short records would force a single thread). Empty fields stay empty strings (a
-    rarely used NULL marker), which keeps "blank" and "absent" apart.
+    rarely used NULL marker), which keeps "blank" and "absent" apart. A file with records of many
+    surplus fields is read from a copy in which the reader rejects each at little cost, their
+    field counts and raw text listed aside (`wide_records`).
     """
     with export_bytes(export) as stream:
         encoding = detect(stream)
@@ -188,8 +190,9 @@ def _utf8_file(export: Export, encoding: str, scratch: Path, delimiter: str,
         ends = LineEnds()
         with export_bytes(export) as stream:
             for block in blocks(stream):
-                ends.add(block)
-                crowded.add(block)
+                marks = line_marks(block, delimiter)
+                ends.add(block, marks)
+                crowded.add(marks)
         plain = not ends.mixed and not ends.blank
         if plain and encoding == UTF8:
             return export.path, "gzip" if export.gzipped else "none", UTF8, crowded.found
@@ -207,7 +210,7 @@ def _utf8_file(export: Export, encoding: str, scratch: Path, delimiter: str,
     if encoding not in (UTF8, CP1252) or export.member:
         with target.open("rb") as copy:
             for block in blocks(copy):
-                crowded.add(block)
+                crowded.add(line_marks(block, delimiter))
     return target, "none", UTF8, crowded.found
 
 
@@ -226,6 +229,7 @@ def _narrowed(con: duckdb.DuckDBPyConnection, file: Path, compression: str, read
 
 
 def _opened(file: Path, compression: str) -> BinaryIO:
+    """The bytes of a file DuckDB's reader is given, as it reads them."""
     return gzip.open(file) if compression == "gzip" else file.open("rb")
 
 

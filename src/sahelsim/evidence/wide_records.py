@@ -37,27 +37,25 @@ _QUOTE, _LF = ord('"'), ord("\n")
 
 
 class CrowdedLines:
-    """Whether any line of the text given a block at a time (`add`) holds at least twice as many
-    delimiters as the header has fields (`found`).
+    """Whether any line of a text, whose `encodings.line_marks` are given a block at a time (`add`),
+    holds at least twice as many delimiters as the header has fields (`found`).
 
     Quotes are not told apart, so a note full of commas can make a line crowded: the file is then
-    scanned exactly for nothing, never read wrong. Deleting every byte but delimiters and line ends
-    leaves a crowded line as a run of delimiters that `find` sees; on the machine of
-    docs/bench_record.md this costs 0.4 s for a 441 MiB export that DuckDB reads in 4 s. A record
-    whose quoted fields hold line breaks is looked at line by line.
+    scanned exactly for nothing, never read wrong. In the marks a crowded line is a run of
+    delimiters that `find` sees; with the marks themselves, this costs 0.45 s for a 441 MiB export
+    that DuckDB reads in 4 s (docs/bench_record.md's machine). A record whose quoted fields hold
+    line breaks is looked at line by line.
     """
 
     def __init__(self, delimiter: str, width: int) -> None:
         self._crowd = delimiter.encode() * (2 * width)
-        kept = {ord(delimiter), _LF, ord("\r")}
-        self._others = bytes(byte for byte in range(256) if byte not in kept)
-        self._open = b""  # the delimiters of the line the last block ended in
+        self._open = b""  # the marks of the line the last block ended in
         self.found = False
 
-    def add(self, block: bytes) -> None:
+    def add(self, marks: bytes) -> None:
         if self.found:
             return
-        marks = self._open + block.translate(None, self._others)
+        marks = self._open + marks
         self.found = self._crowd in marks
         self._open = marks[max(marks.rfind(b"\n"), marks.rfind(b"\r")) + 1:]
 
@@ -76,7 +74,7 @@ def wide_spans(stream: BinaryIO, delimiter: str, width: int) -> WideSpans:
     """Every record of the UTF-8 or latin-1 text in `stream` with more than `width` fields.
 
     Vectorised over blocks: a record ends at an LF outside quotes, and its fields are one more than
-    its delimiters outside quotes. About 1.5 s for 441 MiB; only crowded files pay it.
+    its delimiters outside quotes. About 2.5 s for 441 MiB; only crowded files pay it.
     """
     found: list[tuple[np.ndarray, ...]] = []
     offset = records = delimiters = start = 0  # records ended so far, the header among them
