@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from acled_files import HEADER, event, stored, write_acled
+from sahelsim.evidence import readers
 from sahelsim.evidence.ingest import ingest
 
 SURPLUS = 5_000
@@ -121,3 +122,20 @@ def test_notes_full_of_commas_are_no_surplus(tmp_path, db):
     assert stored(db)[0]["notes"] == note
     assert [(row["row"], row["reason"]) for row in quarantined(db)] == [
         (2, "wrong column count: expected 31, found 101")]
+
+
+def test_a_file_without_crowded_lines_is_not_scanned(tmp_path, db, monkeypatch):
+    """An export whose lines hold fewer than twice the header's delimiters is read as it is, with
+    no exact scan (it would cost a million-row ingest seconds); a record of a few surplus fields in
+    it is still quarantined once."""
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the file was scanned")
+
+    monkeypatch.setattr(readers, "wide_spans", no_scan)
+    path = write_wide_export(tmp_path / "plain.csv", set(), rows=3)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(wide_line("MLI4", surplus=30) + "\n")
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (4, 3, 1)
+    assert [(row["row"], row["reason"]) for row in quarantined(db)] == [
+        (4, "wrong column count: expected 31, found 61")]

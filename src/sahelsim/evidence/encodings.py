@@ -226,7 +226,8 @@ def relined(blocks: Iterable[bytes]) -> Iterator[bytes]:
 
 def unblanked(blocks: Iterable[bytes]) -> Iterator[bytes]:
     """LF-ended UTF-8 text without its blank lines: an LF outside quoted fields that follows another
-    (or starts the text) is left out, as DuckDB's reader skips it but counts it as a record.
+    (or starts the text) is left out: DuckDB's reader skips it, but counts it when it numbers the
+    records after it.
 
     Quotes are told apart as in `relined`, by parity, but counted only up to each place where two
     LFs meet: a block without one passes as it is after a `find` and a count of its quotes.
