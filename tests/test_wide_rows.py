@@ -8,15 +8,21 @@ each over-wide record is cheap to reject.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from acled_files import HEADER, event, stored, write_acled
+from fuzzing import examples
 from sahelsim.evidence import readers
 from sahelsim.evidence.ingest import ingest
 
@@ -139,3 +145,48 @@ def test_a_file_without_crowded_lines_is_not_scanned(tmp_path, db, monkeypatch):
     assert (summary.read, summary.inserted, summary.rejected) == (4, 3, 1)
     assert [(row["row"], row["reason"]) for row in quarantined(db)] == [
         (4, "wrong column count: expected 31, found 61")]
+
+
+# Fields a record may hold: quoted delimiters, quotes, line breaks and empty lines inside notes.
+NOTES = ["Drones struck.", "a, b; c\td", 'il a dit "non"', "ligne 1\nligne 2", "ligne 1\n\nligne 3",
+         ",".join(["v"] * 70), ""]
+SURPLUS_FIELDS = ["x", "", "y,z;w\tv", "p\nq", 'r"s']
+RECORDS = st.lists(st.tuples(st.sampled_from(NOTES), st.sampled_from(["good", "short", "wide"]),
+                             st.integers(1, 300), st.integers(0, 2)), min_size=1, max_size=12)
+
+
+@settings(max_examples=examples(0.2), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=RECORDS, end=st.sampled_from(["\n", "\r\n"]), delimiter=st.sampled_from([",", ";", "\t"]),
+       shape=st.sampled_from(["plain", "gzip", "utf-16"]), open_end=st.booleans(),
+       draw=st.randoms(use_true_random=False))
+def test_any_mix_of_wide_short_and_blank_rows_is_numbered_as_a_csv_reader_reads_it(
+        records, end, delimiter, shape, open_end, draw):
+    """Whatever mix of good, short and over-wide records (of a few surplus fields or hundreds,
+    multi-line ones among them), blank lines, line ends, delimiters and containers: every record
+    that is not 31 fields is quarantined once under its own row with its field count, every other
+    is stored under its row, as Python's csv module reads the same text."""
+    text, widths = io.StringIO(), []
+    writer = csv.writer(text, delimiter=delimiter, lineterminator=end)
+    writer.writerow(HEADER)
+    for row, (note, kind, size, blanks) in enumerate(records, start=1):
+        cells = [event(event_id_cnty=f"MLI{row}", notes=note)[name] for name in HEADER]
+        if kind == "short":
+            cells = cells[:1 + size % 30]
+        elif kind == "wide":
+            cells += [draw.choice(SURPLUS_FIELDS) for _ in range(size)]
+        writer.writerow(cells)
+        text.write(end * blanks)
+        widths.append(len(cells))
+    written = text.getvalue().rstrip("\r\n") if open_end else text.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("export.csv.gz" if shape == "gzip" else "export.csv")
+        data = written.encode("utf-16" if shape == "utf-16" else "utf-8")
+        path.write_bytes(gzip.compress(data) if shape == "gzip" else data)
+        db = Path(folder) / "record.duckdb"
+        summary = ingest([path], db)
+        assert [(row["row"], row["reason"]) for row in quarantined(db)] == [
+            (row, f"wrong column count: expected 31, found {width}")
+            for row, width in enumerate(widths, start=1) if width != 31]
+        assert [(e["event_id_cnty"], e["source_row"]) for e in stored(db)] == [
+            (f"MLI{row}", row) for row, width in enumerate(widths, start=1) if width == 31]
+    assert summary.read == len(records)
