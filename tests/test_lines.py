@@ -8,7 +8,6 @@ line ends inside quoted fields stay as the file has them.
 from __future__ import annotations
 
 import gzip
-import io
 import zipfile
 from pathlib import Path
 
@@ -96,6 +95,52 @@ def test_a_file_of_one_kind_of_line_end_is_read_where_it_lies(tmp_path, db, monk
     assert stored(db)[0]["notes"] == note
 
 
+# --- blank lines -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("where", ["in place", "gzip", "cp1252"])
+def test_blank_lines_do_not_shift_row_numbers(tmp_path, db, end, where):
+    """Blank lines between records are skipped, not counted: the records after them are
+    quarantined and stored under their own row numbers (DuckDB's reader counts blank lines, so
+    a file that has them is read from a copy without them)."""
+    rows = [event(event_id_cnty="MLI1"), event(event_id_cnty="MLI2", latitude="nord"),
+            event(event_id_cnty="MLI3"), event(event_id_cnty="MLI4", longitude="est")]
+    path = write_acled_line_ends(tmp_path / "blank.csv", rows, [end] * 5)
+    header, *records = path.read_bytes().decode("utf-8").split(end)[:-1]
+    text = end.join([header, "", records[0], end.join(["", ""]), records[1], records[2], "",
+                     "", records[3], "MLI5,only,three", ""]) + end
+    path = _shaped(tmp_path, text, where)
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (5, 2, 3)
+    assert [(eid, row) for eid, row, _ in events(db)] == [("MLI1", 1), ("MLI3", 3)]
+    assert [(row["row"], row["field"]) for row in quarantined(db)] == [
+        (2, "latitude"), (4, "longitude"), (5, None)]
+    assert quarantined(db)[2]["raw"] == "MLI5,only,three"
+
+
+def _shaped(tmp_path: Path, text: str, where: str) -> Path:
+    """`text` as a file DuckDB reads in place, gzipped, or in Windows-1252 (copied to UTF-8)."""
+    data = text.encode("cp1252" if where == "cp1252" else "utf-8")
+    if where == "cp1252":
+        data = data.replace(b"Fatalities", "Fatalities\u2019".encode("cp1252"))  # byte 92: copied
+    path = tmp_path / ("blank.csv.gz" if where == "gzip" else "blank.csv")
+    path.write_bytes(gzip.compress(data) if where == "gzip" else data)
+    return path
+
+
+def test_a_blank_line_inside_quoted_notes_is_the_notes_text(tmp_path, db):
+    """An empty line inside a quoted field is part of the field, not a blank line: kept in the
+    notes, while the blank line after the record is skipped."""
+    note = "Premier paragraphe.\n\n\nSecond paragraphe.\n\nFin."
+    rows = [event(event_id_cnty="MLI1", notes=note), event(event_id_cnty="MLI2", latitude="nord")]
+    path = write_acled(tmp_path / "paragraphs.csv", rows)
+    add_lines(path, "\n", "MLI3,only,three\n")
+    summary = ingest([path], db)
+    assert (summary.read, summary.inserted, summary.rejected) == (3, 1, 2)
+    assert events(db) == [("MLI1", 1, note)]
+    assert [(row["row"], row["field"]) for row in quarantined(db)] == [(2, "latitude"), (3, None)]
+
+
 # --- records of many lines -------------------------------------------------------------------
 
 def test_a_record_of_many_lines_is_one_row(tmp_path, db):
@@ -165,8 +210,40 @@ def test_relined_makes_line_ends_lf_outside_quotes_wherever_blocks_are_cut():
     (b"a\nb\nc\n", False), (b"a\r\nb\r\nc\r\n", False), (b"a\nb\r\nc\n", True),
     (b"a\r\nb\nc\r\n", True), (b"a\nb\rc\n", True), (b"a\rb\rc\r", True), (b"", False),
 ])
-def test_mixed_line_ends_are_told_apart_across_blocks(monkeypatch, text, mixed):
+def test_mixed_line_ends_are_told_apart_across_blocks(text, mixed):
     """A CRLF cut in two by a block boundary is still one CRLF."""
     for block in (2, 3, 1_000):
-        monkeypatch.setattr(encodings, "BLOCK", block)
-        assert encodings.mixed_line_ends(io.BytesIO(text)) is mixed, block
+        assert _line_ends(text, block).mixed is mixed, block
+
+
+def _line_ends(text: bytes, block: int) -> encodings.LineEnds:
+    ends = encodings.LineEnds()
+    for start in range(0, len(text), block):
+        ends.add(text[start:start + block], encodings.line_marks(text[start:start + block], ","))
+    return ends
+
+
+@pytest.mark.parametrize("text, blank", [
+    (b"a\nb\nc\n", False), (b"a\r\nb\r\nc\r\n", False), (b"a\n\nb\n", True),
+    (b"a\r\n\r\nb\r\n", True), (b"a\nb\n\n", True), (b"", False),
+])
+def test_blank_lines_are_found_across_blocks(text, blank):
+    """A blank line whose line ends a block boundary cuts apart is still found; lines without a
+    delimiter are not blank."""
+    for block in (1, 2, 3, 1_000):
+        assert _line_ends(text, block).blank is blank, block
+
+
+QUOTED_BLANKS = b'id,notes\n\n1,"x\n\ny"\n\n\n2,"""\n\n"""\n3,"open\n\n'
+UNBLANKED = b'id,notes\n1,"x\n\ny"\n2,"""\n\n"""\n3,"open\n\n'
+
+
+def test_unblanked_leaves_out_blank_lines_outside_quotes_wherever_blocks_are_cut():
+    """Blank lines between records go, those inside quoted fields (escaped quotes included, and an
+    unterminated one at the end) stay, whether two LFs or a quote fall across two blocks."""
+    assert b"".join(encodings.unblanked([QUOTED_BLANKS])) == UNBLANKED
+    for cut in range(len(QUOTED_BLANKS) + 1):
+        parts = [QUOTED_BLANKS[:cut], QUOTED_BLANKS[cut:]]
+        assert b"".join(encodings.unblanked(parts)) == UNBLANKED, cut
+    singles = (QUOTED_BLANKS[i:i + 1] for i in range(len(QUOTED_BLANKS)))
+    assert b"".join(encodings.unblanked(singles)) == UNBLANKED

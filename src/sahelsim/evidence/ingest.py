@@ -44,6 +44,7 @@ from sahelsim.evidence.store import confine, connect, default_db_path, discard, 
 from sahelsim.evidence.tagging import drone_candidate_sql, tag_candidates
 from sahelsim.evidence.validation import (dataset_sql, interaction_sql, translate_event_types,
                                           validated_sql)
+from sahelsim.evidence.wide_records import WIDE_TABLE
 from sahelsim.runtime import interrupts
 
 Progress = Callable[[str, int, int, str], None]  # (file, index, count, stage)
@@ -262,7 +263,8 @@ def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path:
     field count and raw line. Its `line` counts records, the header being 1, and the reader keeps
     a rejected line's first 10,000 bytes. A record over the reader's maximum line size comes with no
     field: its field is taken to be the one those bytes end in, which for one oversized field is
-    that field.
+    that field. An over-wide record the reader saw as a stand-in (`wide_records`) takes its field
+    count and raw text from `WIDE_TABLE`.
     """
     if staged.rejects is None:
         return 0
@@ -272,7 +274,10 @@ def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path:
     field_index = f"1 + length({unquoted}) - length(replace({unquoted}, $delimiter, ''))"
     return con.execute(
         f"""INSERT INTO quarantine
-        SELECT $run, $file, line - 1, field, reason, raw
+        SELECT $run, $file, line - 1, field,
+               CASE WHEN w.line IS NULL THEN reason
+                    ELSE format('wrong column count: expected {staged.width}, found {{}}', w.found) END,
+               coalesce(w.raw, r.raw)
         FROM (SELECT line,
                      CASE WHEN {oversized} THEN $header[{field_index}] END AS field,
                      CASE WHEN {oversized}
@@ -288,7 +293,8 @@ def _quarantine_unreadable(con: duckdb.DuckDBPyConnection, staged: Staged, path:
                                       lower(arg_min(error_type, column_idx)::VARCHAR),
                                       arg_min(error_message, column_idx)) END AS reason,
                      trim(any_value(csv_line), chr(13) || chr(10)) AS raw
-              FROM {staged.rejects} GROUP BY line)""",
+              FROM {staged.rejects} GROUP BY line) AS r
+        LEFT JOIN {WIDE_TABLE} AS w USING (line)""",
         {"run": run, "file": str(path), "header": list(staged.header),
          "delimiter": staged.delimiter}).fetchone()[0]
 

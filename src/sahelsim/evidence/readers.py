@@ -4,8 +4,10 @@ Parsing a CSV is DuckDB's (its parallel CSV reader is the fast path for million-
 module decides *which* columns a file has and what they are called in the canonical table. Typing
 and validation of the text happen afterwards in `validation.py`, so that a bad value becomes a
 quarantined row, not a crash. Whatever the file's container (`containers.py`) and encoding
-(`encodings.py`), DuckDB's reader gets UTF-8 with one kind of line end: a file that is not is
-transcoded (or relined) into a scratch file that lives while the file is staged. Workbooks (XLSX)
+(`encodings.py`), DuckDB's reader gets UTF-8 with one kind of line end and no blank lines: a file
+that is not is transcoded (or relined) into a scratch file that lives while the file is staged; a
+file that may hold records with many surplus fields is read from a copy in which they cost the
+reader little (`wide_records.py`). Workbooks (XLSX)
 and saved API output (JSON) are parsed in Python and staged as Arrow tables; every cell becomes the
 text a CSV would hold.
 
@@ -20,6 +22,7 @@ others right.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import tempfile
@@ -28,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -35,9 +39,11 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.containers import CSV, JSON, XLSX, Export, export_bytes, find_export
-from sahelsim.evidence.encodings import (BLOCK, CP1252, UTF8, decoder, detect, mixed_line_ends,
-                                        windows_only_bytes, write_utf8)
+from sahelsim.evidence.encodings import (BLOCK, CP1252, UTF8, LineEnds, blocks, decoder, detect,
+                                        line_marks, windows_only_bytes, write_utf8)
 from sahelsim.evidence.schema import ACLED_COLUMNS
+from sahelsim.evidence.wide_records import CrowdedLines, create_wide_table, narrow, wide_spans
+
 # Headers of older ACLED exports, mapped to today's names; columns we do not keep map to None.
 ACLED_RENAMES: dict[str, str | None] = {
     "ally_actor_1": "assoc_actor_1",
@@ -109,7 +115,9 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
     The reader expects exactly the header's fields. A record it cannot split that way is skipped and
     listed in `REJECTS_TABLE` instead of failing the file, which keeps the reader strict and therefore
     parallel (padding short records would force a single thread). Empty fields stay empty strings (a
-    rarely used NULL marker), which keeps "blank" and "absent" apart.
+    rarely used NULL marker), which keeps "blank" and "absent" apart. A file with records of many
+    surplus fields is read from a copy in which the reader rejects each at little cost, their
+    field counts and raw text listed aside (`wide_records`).
     """
     with export_bytes(export) as stream:
         encoding = detect(stream)
@@ -119,7 +127,10 @@ def stage_csv(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, tab
     declared = [f"_f{i}" for i in range(len(header))]
     columns = {name: "VARCHAR" for name in declared}
     fields = ", ".join(f"{field} AS {quoted_name(name)}" for field, name in zip(declared, names) if name)
-    file, compression, read_as = _utf8_file(export, encoding, scratch)
+    file, compression, read_as, crowded = _utf8_file(export, encoding, scratch, delimiter, len(header))
+    create_wide_table(con)
+    if crowded:
+        file, compression = _narrowed(con, file, compression, read_as, scratch, delimiter, len(header))
     forget_rejects(con)
     source = f"""(SELECT {fields}
         FROM read_csv('{_sql_string(str(file))}', columns = {columns}, header = true,
@@ -163,20 +174,32 @@ def read_header(export: Export, encoding: str) -> tuple[str, list[str]]:
     return delimiter, names
 
 
-def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str, str]:
-    """A file DuckDB's reader takes, its compression and its encoding: the export itself where it
-    is UTF-8 (bare or gzipped) or a bare Windows-1252 file that is latin-1 (no byte 80–9F), with one
-    kind of line end; else its text written to `scratch` as UTF-8 with LF line ends
-    (`encodings.relined`)."""
+def _utf8_file(export: Export, encoding: str, scratch: Path, delimiter: str,
+               width: int) -> tuple[Path, str, str, bool]:
+    """A file DuckDB's reader takes, its compression, its encoding, and whether it has crowded lines
+    (`wide_records.CrowdedLines`).
+
+    The file is the export itself where it is UTF-8 (bare or gzipped) or a bare Windows-1252 file
+    that is latin-1 (no byte 80–9F), with one kind of line end and no blank line; else its text
+    written to `scratch` as UTF-8 with LF line ends and no blank lines (`encodings.relined`,
+    `encodings.unblanked`). Crowded lines are looked for in the pass that reads the line ends; a
+    file of another encoding or in a zip is looked at once copied.
+    """
+    crowded = CrowdedLines(delimiter, width)
     if encoding in (UTF8, CP1252) and not export.member:
+        ends = LineEnds()
         with export_bytes(export) as stream:
-            plain = not mixed_line_ends(stream)
+            for block in blocks(stream):
+                marks = line_marks(block, delimiter)
+                ends.add(block, marks)
+                crowded.add(marks)
+        plain = not ends.mixed and not ends.blank
         if plain and encoding == UTF8:
-            return export.path, "gzip" if export.gzipped else "none", UTF8
+            return export.path, "gzip" if export.gzipped else "none", UTF8, crowded.found
         if plain and not export.gzipped:
             with export_bytes(export) as stream:
                 if not windows_only_bytes(stream):
-                    return export.path, "none", "latin-1"
+                    return export.path, "none", "latin-1", crowded.found
     target = scratch / "export.csv"
     with export_bytes(export) as stream:
         try:
@@ -184,7 +207,30 @@ def _utf8_file(export: Export, encoding: str, scratch: Path) -> tuple[Path, str,
         except UnicodeDecodeError as error:
             raise UserError(f"not valid {encoding} text ({error.reason})",
                             file=str(export.path)) from None
-    return target, "none", UTF8
+    if encoding not in (UTF8, CP1252) or export.member:
+        with target.open("rb") as copy:
+            for block in blocks(copy):
+                crowded.add(line_marks(block, delimiter))
+    return target, "none", UTF8, crowded.found
+
+
+def _narrowed(con: duckdb.DuckDBPyConnection, file: Path, compression: str, read_as: str,
+              scratch: Path, delimiter: str, width: int) -> tuple[Path, str]:
+    """`file` copied with its over-wide records made cheap to reject (`wide_records.narrow`), and
+    the copy's compression; `file` itself where a crowded line was no over-wide record."""
+    with _opened(file, compression) as stream:
+        spans = wide_spans(stream, delimiter, width)
+    if not len(spans.lines):
+        return file, compression
+    target = scratch / "narrowed.csv"
+    with _opened(file, compression) as stream:
+        narrow(con, stream, target, spans, delimiter, width, read_as)
+    return target, "none"
+
+
+def _opened(file: Path, compression: str) -> BinaryIO:
+    """The bytes of a file DuckDB's reader is given, as it reads them."""
+    return gzip.open(file) if compression == "gzip" else file.open("rb")
 
 
 def stage_xlsx(con: duckdb.DuckDBPyConnection, export: Export, scratch: Path, table: str) -> Staged:
