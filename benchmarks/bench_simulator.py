@@ -284,7 +284,7 @@ def attrition_check(reps: int, variant: str | None) -> dict | None:
     CDF at one uniform per side and step) against numpy's binomial sampler, same plan, same start,
     `reps` fights each.
 
-    This isolates the engine's attrition draw, the binomial attrition MODEL.md specifies (and Mesa's
+    This isolates the engine's attrition draw, the binomial attrition docs/simulator.md specifies (and Mesa's
     soldier-by-soldier coin flips realise); the two rows should agree within their intervals. (Until
     the engine drew a rounded normal with the binomial's mean and variance, this check showed a
     bias of +0.75 ± 0.07 attacker losses per fight, +1.6%.) It reaches into
@@ -470,7 +470,7 @@ def notes(res: dict) -> list[str]:
                " one partly used chunk, the summary) dominates; from 1e5 on the rate is flat:"
                " memory and time per replication do not grow with R.")
     out.append("The Mesa model differs from the engine by construction in two places, each a"
-               " plain reading of MODEL.md: events fall on a 1 s clock (detection, start of an"
+               " plain reading of docs/simulator.md: events fall on a 1 s clock (detection, start of an"
                " engagement) where the engine's times are continuous; and an idle effector takes the"
                " alerted drone in range that reaches the perimeter first, where the engine serves"
                " drones strictly in arrival order. Assault losses are exact binomial draws in both,"

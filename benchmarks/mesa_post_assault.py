@@ -1,6 +1,6 @@
 """Library scenario 3 (`post-drone-assault`) as a Mesa 3 agent-based model: the benchmark's baseline.
 
-The same model as the engine (MODEL.md) written the way an agent-based modeller writes it: one
+The same model as the engine (docs/simulator.md) written the way an agent-based modeller writes it: one
 Python object per drone, sensor, effector, vehicle and soldier, the clock advanced in fixed steps
 (1 s while drones fly, 1 min during the ground assault), a coin flip per step and object for every
 random event. One replication is one `PostAssaultModel` run.
@@ -9,7 +9,7 @@ Parameters are read from the scenario file and the platform/defence catalogues t
 `sahelsim.sim.scenario.load_scenario` and `sahelsim.sim.catalogue.load_catalogue` (the validated
 inputs, not the engine's compiled arrays), so this model and the engine cannot drift apart on
 numbers, while the derivations (tracks, hazards, windows, effects) are written again here from the
-equations. Where the engine makes a modelling choice MODEL.md leaves open, this model follows it:
+equations. Where the engine makes a modelling choice docs/simulator.md leaves open, this model follows it:
 
 * tracks: straight in at transit speed; an ISR sortie loiters at its stand-off radius for
   min(endurance - 2 x transit, dwell_s) and then stops mattering (no outbound leg);

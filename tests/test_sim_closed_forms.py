@@ -1,4 +1,4 @@
-"""The simulator against closed forms (MODEL.md §10, rungs 1-3), not against itself.
+"""The simulator against closed forms (docs/simulator.md, Validation, rungs 1-3), not against itself.
 
 Tolerances: with n independent replications an estimated probability p has standard error
 sqrt(p(1-p)/n); each check allows 5 standard errors (plus the grid's own error where there is one),

@@ -1,4 +1,4 @@
-"""Costs (MODEL.md §8): the value of assets lost, what each side pays, and the exchange ratio."""
+"""Costs (see docs/simulator.md): the value of assets lost, what each side pays, and the exchange ratio."""
 
 from __future__ import annotations
 

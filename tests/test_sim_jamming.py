@@ -1,4 +1,4 @@
-"""Jammers against the sorties that listen (MODEL.md §3): a class that does not emit is immune, and
+"""Jammers against the sorties that listen (docs/simulator.md, Engagement): a class that does not emit is immune, and
 whether a sortie flies through jamming on its own is drawn once per sortie, not per try.
 
 Tolerances as in test_sim_closed_forms: 5 binomial standard errors at R = 100,000.

@@ -1,5 +1,5 @@
 """The bundled scenarios: documented, sourced, valid, and ordered the way defences should be
-(MODEL.md §10 rungs 4-6), plus reproducibility whatever the chunking or the workers (rung 5)."""
+(docs/simulator.md, Validation rungs 4-6), plus reproducibility whatever the chunking or the workers (rung 5)."""
 
 from __future__ import annotations
 

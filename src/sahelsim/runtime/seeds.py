@@ -6,8 +6,8 @@ with `seed` owns the generators `SeedSequence(seed, spawn_key=(b, purpose, key))
 A chunk of replications [start, stop) draws each block's arrays whole and keeps its slice, so the
 numbers of replication i are the same whatever chunk or worker computes it.
 
-Purposes (MODEL.md §7): threat draws, detection, engagement, effects and assault each have their own
-stream, and every effector has its own engagement stream keyed by a hash of its name. Changing the
+Purposes (docs/simulator.md, Random numbers): threat draws, detection, engagement, effects and
+assault each have their own stream, and every effector has its own engagement stream keyed by a hash of its name. Changing the
 defence therefore leaves the threat's numbers untouched: common random numbers for comparisons.
 """
 
@@ -23,7 +23,7 @@ BLOCK = 1024
 
 
 class Purpose(IntEnum):
-    """One independent stream per kind of randomness (MODEL.md §7)."""
+    """One independent stream per kind of randomness (docs/simulator.md, Random numbers)."""
 
     THREAT = 0
     DETECTION = 1

@@ -1,4 +1,4 @@
-"""Ground assault after the drones: stochastic Lanchester square law (MODEL.md §6).
+"""Ground assault after the drones: stochastic Lanchester square law (docs/simulator.md, Ground assault).
 
 Attackers A and defenders D attrit each other: per step of Δt minutes the attackers lose on average
 (β·D + β_air)·Δt and the defenders α'·A·Δt, with α' = α·(1 + κ·Q) raised by the attackers' ISR
@@ -7,7 +7,7 @@ station (the warning an unarmed drone gives). A quick-reaction force joins at it
 support fires from arrival plus authorisation, unarmed air support adds no fire (Tongo Tongo, 2017).
 The fight ends when a side falls to its break fraction or time runs out.
 
-Each step's losses are exact binomial draws, as MODEL.md §6 asks: each of the side's n fighters
+Each step's losses are exact binomial draws, as the model asks: each of the side's n fighters
 falls with probability p = mean / n. They are drawn by inversion (`binomial.quantile`) from one
 uniform per replication, step and side of the assault stream. One number per draw, whatever n and
 p, keeps the assault stream laid out by replication and step (common random numbers between defence

@@ -46,7 +46,7 @@ class Platform(Strict):
     emits: bool = Field(description="flies on a radio link: an RF detector can hear it, a jammer cut"
                         " it (false: pre-programmed or fibre-optic flight)")
     autonomy_share: Probability = Field(description="share of sorties that fly on through jamming,"
-                                        " drawn once per sortie (MODEL.md §3)")
+                                        " drawn once per sortie (docs/simulator.md, Engagement)")
     unit_cost_usd: NonNegative
     expendable: bool = Field(description="one-way: lost when it delivers (FPV)")
     p_damage: Probability = Field(description="chance one delivery damages one unsheltered asset")
@@ -58,7 +58,7 @@ Shape = Literal["fourth_power", "logistic", "constant"]
 
 
 class SensorType(Strict):
-    """A sensor family: detection hazard against range (MODEL.md §2) and what degrades it."""
+    """A sensor family: detection hazard against range (docs/simulator.md, Detection) and what degrades it."""
 
     name: str
     kind: Literal["radar", "rf", "eo_ir", "acoustic", "observer"]

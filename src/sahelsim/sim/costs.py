@@ -1,4 +1,4 @@
-"""Costs (MODEL.md §8): what the defence costs per scenario, what the attack loses.
+"""Costs (see docs/simulator.md): what the defence costs per scenario, what the attack loses.
 
 Defender: acquisition amortised over each item's service life, for the days one scenario bears,
 plus what each engagement expends (an interceptor drone, ammunition), plus the value of the assets

@@ -1,4 +1,4 @@
-"""Engagement (MODEL.md §3): windows in range, shots of fixed duration, one target at a time.
+"""Engagement (see docs/simulator.md): windows in range, shots of fixed duration, one target at a time.
 
 After the alert (detection plus command delay) effector j may engage a sortie while it is inside
 [range_min, range_max]. Each engagement takes τ_j and kills with p_jc. Within a window w the effector

@@ -1,8 +1,8 @@
-"""Effects of the sorties that get through (MODEL.md §4), kept abstract on purpose.
+"""Effects of the sorties that get through (docs/simulator.md, Effects), kept abstract on purpose.
 
 A delivery on an asset class damages each asset within its reach with p_damage · (1 − h), h the
 hardening of its shelter; a damaged asset is destroyed with p_destroy. Dispersion lowers the reach.
-What is lost is also counted in money (MODEL.md §8): a destroyed asset at its unit value, a damaged
+What is lost is also counted in money (docs/simulator.md, Costs): a destroyed asset at its unit value, a damaged
 one at its stated share of it (the repair).
 People: each delivery hurts each exposed person not under cover with p_casualty; the share under
 cover grows with the warning lead time (first alert to delivery) against the time needed to take

@@ -17,7 +17,7 @@ to Parquet as they come, so memory stays bounded however many replications are a
 numbers are laid out by replication index (`sahelsim.runtime.seeds`): the same seed gives the same
 table for any chunk size or number of worker processes.
 
-One replication, in order (MODEL.md): launch times → detection times from the fused hazard →
+One replication, in order (docs/simulator.md): launch times → detection times from the fused hazard →
 alert after the command delay → engagements in arrival order → what leaks delivers (assets,
 casualties) → ISR quality → ground assault → costs.
 """

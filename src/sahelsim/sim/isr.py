@@ -1,4 +1,4 @@
-"""Intelligence quality of the attackers' ISR flights (MODEL.md §5).
+"""Intelligence quality of the attackers' ISR flights (docs/simulator.md, ISR).
 
 Q ∈ [0, 1] = min(1, undisturbed dwell / dwell needed) · (1 − camouflage), for the best ISR sortie of
 the replication. A sortie defeated on station yields the share it flew. Against a convoy the drone

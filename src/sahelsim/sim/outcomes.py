@@ -1,4 +1,4 @@
-"""Summaries of many replications, folded chunk by chunk in bounded memory (MODEL.md §9).
+"""Summaries of many replications, folded chunk by chunk in bounded memory (docs/simulator.md, Outputs).
 
 Means carry normal 95% intervals (running mean and sum of squares merged by Chan's formula);
 proportions carry Wilson intervals; integer outcomes keep their full distribution as counts, from

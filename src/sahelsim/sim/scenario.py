@@ -82,7 +82,7 @@ class Site(Strict):
     night: bool = False
     noisy: bool = False
     find_time_s: Positive | None = Field(
-        None, description="convoy only: mean time an ISR drone needs to find it (MODEL.md §5)")
+        None, description="convoy only: mean time an ISR drone needs to find it (docs/simulator.md, ISR)")
 
     @model_validator(mode="after")
     def _unique_assets(self) -> Site:
@@ -125,7 +125,7 @@ class Sortie(Strict):
 
 
 class Assault(Strict):
-    """Ground assault after the drones (MODEL.md §6): its size and how ISR changes its odds."""
+    """Ground assault after the drones (docs/simulator.md, Ground assault): its size and how ISR changes its odds."""
 
     attackers: Annotated[int, Field(ge=1, le=MAX_FORCE, description=FORCE_REASON)]
     alpha_per_min: Positive = Field(description="defenders hit per attacker per minute")
@@ -184,7 +184,7 @@ class EffectorSpec(Strict):
 
 
 class CommandDelay(Strict):
-    """Detection to engagement: LogNormal with this median and log-spread (MODEL.md §3)."""
+    """Detection to engagement: LogNormal with this median and log-spread (docs/simulator.md, Engagement)."""
 
     median_s: Positive = 60.0
     sigma: NonNegative = 0.5
@@ -206,7 +206,8 @@ class Passive(Strict):
 
 
 class GroundForce(Strict):
-    """The defenders' fighting power in a ground assault (MODEL.md §6); their number is the site's."""
+    """The defenders' fighting power in a ground assault (docs/simulator.md, Ground assault); their
+    number is the site's."""
 
     beta_per_min: Positive = Field(description="attackers hit per defender per minute")
     break_fraction: Probability = 0.3

@@ -1,4 +1,4 @@
-"""Detection as a hazard along a track (MODEL.md §2), sampled by inverting the cumulative hazard.
+"""Detection as a hazard along a track (docs/simulator.md, Detection), sampled by inverting the cumulative hazard.
 
 Sensor k detects platform class c at range r with hazard λ_k(r) = λ_k0 · m_k · g(r / R_kc) inside
 R_kc and zero beyond. Independent sensors fuse by adding hazards, so one cumulative hazard Λ(t) per

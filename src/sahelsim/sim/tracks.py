@@ -1,4 +1,4 @@
-"""Tracks: range from the defended point against time since launch (MODEL.md §1).
+"""Tracks: range from the defended point against time since launch (docs/simulator.md, Tracks).
 
 A sortie starts at `start_range_m` and flies straight in at its transit speed. A strike sortie ends
 at the point (delivery; an FPV is expended there). An ISR sortie stops at its stand-off radius and
