@@ -7,8 +7,9 @@ A chunk of replications [start, stop) draws each block's arrays whole and keeps 
 numbers of replication i are the same whatever chunk or worker computes it.
 
 Purposes (docs/simulator.md, Random numbers): threat draws, detection, engagement, effects and
-assault each have their own stream, and every effector has its own engagement stream keyed by a hash of its name. Changing the
-defence therefore leaves the threat's numbers untouched: common random numbers for comparisons.
+assault each have their own stream, and every effector has its own engagement stream keyed by a
+hash of its name. Changing the defence therefore leaves the threat's numbers untouched: common
+random numbers for comparisons.
 """
 
 from __future__ import annotations
