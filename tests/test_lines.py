@@ -247,3 +247,17 @@ def test_unblanked_leaves_out_blank_lines_outside_quotes_wherever_blocks_are_cut
         assert b"".join(encodings.unblanked(parts)) == UNBLANKED, cut
     singles = (QUOTED_BLANKS[i:i + 1] for i in range(len(QUOTED_BLANKS)))
     assert b"".join(encodings.unblanked(singles)) == UNBLANKED
+
+
+@pytest.mark.parametrize("text, windows", [
+    ("Tombouctou,L'armée,\"a, b\"\n", False),           # accents only: latin-1 reads it right
+    ("Tombouctou,L’armée,\"a, b\"\n", True),            # a curly apostrophe: 0x92, Windows-only
+    ("x,\u20ac 5\n\ny,z\r\n", True),                    # the euro sign, with a blank line and a CRLF
+])
+def test_windows_line_marks_are_the_line_marks_and_tell_windows_only_bytes(text, windows):
+    """One pass over a Windows-1252 block gives the same marks as `line_marks` and says whether
+    latin-1 would misread it, so such a file is read in place only when it would not."""
+    block = text.encode("cp1252")
+    marks, high = encodings.windows_line_marks(block, ",")
+    assert marks == encodings.line_marks(block, ",")
+    assert high is windows

@@ -40,7 +40,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from sahelsim.errors import UserError
 from sahelsim.evidence.containers import CSV, JSON, XLSX, Export, export_bytes, find_export
 from sahelsim.evidence.encodings import (BLOCK, CP1252, UTF8, LineEnds, blocks, decoder, detect,
-                                        line_marks, windows_only_bytes, write_utf8)
+                                        line_marks, windows_line_marks, write_utf8)
 from sahelsim.evidence.schema import ACLED_COLUMNS
 from sahelsim.evidence.wide_records import CrowdedLines, create_wide_table, narrow, wide_spans
 
@@ -187,19 +187,21 @@ def _utf8_file(export: Export, encoding: str, scratch: Path, delimiter: str,
     """
     crowded = CrowdedLines(delimiter, width)
     if encoding in (UTF8, CP1252) and not export.member:
-        ends = LineEnds()
+        ends, windows = LineEnds(), False
         with export_bytes(export) as stream:
             for block in blocks(stream):
-                marks = line_marks(block, delimiter)
+                if encoding == CP1252:
+                    marks, high = windows_line_marks(block, delimiter)
+                    windows = windows or high
+                else:
+                    marks = line_marks(block, delimiter)
                 ends.add(block, marks)
                 crowded.add(marks)
         plain = not ends.mixed and not ends.blank
         if plain and encoding == UTF8:
             return export.path, "gzip" if export.gzipped else "none", UTF8, crowded.found
-        if plain and not export.gzipped:
-            with export_bytes(export) as stream:
-                if not windows_only_bytes(stream):
-                    return export.path, "none", "latin-1", crowded.found
+        if plain and not export.gzipped and not windows:
+            return export.path, "none", "latin-1", crowded.found
     target = scratch / "export.csv"
     with export_bytes(export) as stream:
         try:
