@@ -139,9 +139,9 @@ _WINDOWS_ONLY = bytes(range(0x80, 0xA0))
 
 
 def line_marks(block: bytes, delimiter: str) -> bytes:
-    """The delimiters and line ends (LF, CR) of a block of UTF-8 text, in order, every other byte
-    left out: what tells a blank line or a line of many fields, 7% of an export and cheap to search.
-    One `bytes.translate`, about 1 GB/s."""
+    """The delimiters, quotes and line ends (LF, CR) of a block of UTF-8 text, in order, every other
+    byte left out: what tells a blank line, a line of many fields or a line break inside quotes, a
+    seventh of an export and cheap to search. One `bytes.translate`, about 1 GB/s."""
     return block.translate(None, _others(delimiter))
 
 
@@ -159,7 +159,7 @@ def windows_line_marks(block: bytes, delimiter: str) -> tuple[bytes, bool]:
 
 @functools.cache
 def _others(delimiter: str, also_kept: bytes = b"") -> bytes:
-    kept = {ord(delimiter), ord("\n"), ord("\r"), *also_kept}
+    kept = {ord(delimiter), ord('"'), ord("\n"), ord("\r"), *also_kept}
     return bytes(byte for byte in range(256) if byte not in kept)
 
 

@@ -199,9 +199,9 @@ def _utf8_file(export: Export, encoding: str, scratch: Path, delimiter: str,
                 crowded.add(marks)
         plain = not ends.mixed and not ends.blank
         if plain and encoding == UTF8:
-            return export.path, "gzip" if export.gzipped else "none", UTF8, crowded.found
+            return export.path, "gzip" if export.gzipped else "none", UTF8, crowded.close()
         if plain and not export.gzipped and not windows:
-            return export.path, "none", "latin-1", crowded.found
+            return export.path, "none", "latin-1", crowded.close()
     target = scratch / "export.csv"
     with export_bytes(export) as stream:
         try:
@@ -213,7 +213,7 @@ def _utf8_file(export: Export, encoding: str, scratch: Path, delimiter: str,
         with target.open("rb") as copy:
             for block in blocks(copy):
                 crowded.add(line_marks(block, delimiter))
-    return target, "none", UTF8, crowded.found
+    return target, "none", UTF8, crowded.close()
 
 
 def _narrowed(con: duckdb.DuckDBPyConnection, file: Path, compression: str, read_as: str,

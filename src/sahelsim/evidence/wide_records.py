@@ -37,27 +37,43 @@ _QUOTE, _LF = ord('"'), ord("\n")
 
 
 class CrowdedLines:
-    """Whether any line of a text, whose `encodings.line_marks` are given a block at a time (`add`),
-    holds at least twice as many delimiters as the header has fields (`found`).
+    """Whether a text, whose `encodings.line_marks` are given a block at a time (`add`), may hold a
+    record with at least twice as many delimiters as the header has fields (`found`).
 
-    Quotes are not told apart, so a note full of commas can make a line crowded: the file is then
-    scanned exactly for nothing, never read wrong. In the marks a crowded line is a run of
-    delimiters that `find` sees; with the marks themselves, this costs 0.45 s for a 441 MiB export
-    that DuckDB reads in 4 s (docs/bench_record.md's machine). A record whose quoted fields hold
-    line breaks is looked at line by line.
+    Line by line: quotes are not told apart, so a note full of commas can make a line crowded: the
+    file is then scanned exactly for nothing, never read wrong. In the marks a crowded line is a
+    run of delimiters that `find` sees; with the marks themselves, this costs 0.45 s for a 441 MiB
+    export that DuckDB reads in 4 s (docs/bench_record.md's machine). A record whose quoted fields
+    hold line breaks spreads its delimiters over several lines, so a file with a line break inside
+    quotes (`spanning`) is always scanned exactly: a crafted record of thousands of surplus fields
+    across lines would otherwise cost the reader gigabytes. A line break inside quotes leaves a
+    quote unpaired on its line; the quotes and line ends of the marks, with every two neighbouring
+    quotes taken out, show one.
     """
 
     def __init__(self, delimiter: str, width: int) -> None:
-        self._crowd = delimiter.encode() * (2 * width)
+        self._delimiter = delimiter.encode()
+        self._crowd = self._delimiter * (2 * width)
         self._open = b""  # the marks of the line the last block ended in
+        self._quote = b""  # a quote the last block left unpaired at its end
+        self.spanning = False
         self.found = False
 
     def add(self, marks: bytes) -> None:
         if self.found:
             return
-        marks = self._open + marks
-        self.found = self._crowd in marks
-        self._open = marks[max(marks.rfind(b"\n"), marks.rfind(b"\r")) + 1:]
+        lines = self._open + marks.translate(None, b'"')
+        self._open = lines[max(lines.rfind(b"\n"), lines.rfind(b"\r")) + 1:]
+        quotes = (self._quote + marks.translate(None, self._delimiter + b"\r")).replace(b'""', b"")
+        unpaired = quotes.count(b'"')
+        self._quote = b'"' if quotes.endswith(b'"') else b""
+        self.spanning = self.spanning or unpaired > len(self._quote)
+        self.found = self.spanning or self._crowd in lines
+
+    def close(self) -> bool:
+        """`found`, counting a quote left open at the end of the text (a broken last record)."""
+        self.found = self.found or bool(self._quote)
+        return self.found
 
 
 @dataclass(frozen=True)
