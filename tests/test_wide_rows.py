@@ -39,6 +39,18 @@ print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
+def ingest_peak_mb(path: Path, db: Path) -> float:
+    """Peak resident memory of `sahelsim ingest` of `path` at SAHELSIM_MEMORY_LIMIT=LIMIT_MB, which
+    must succeed."""
+    command = [sys.executable, "-c", PEAK, sys.executable, "-m", "sahelsim", "ingest", "--db", db,
+               path]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "SAHELSIM_MEMORY_LIMIT": f"{LIMIT_MB}MB"})
+    code, peak_kb = map(int, done.stdout.split()[-2:])
+    assert code == 0, done.stderr
+    return peak_kb / 1024
+
+
 def quarantined(db: Path) -> list[dict]:
     return stored(db, "SELECT row, field, reason, raw FROM quarantine ORDER BY row")
 
@@ -68,13 +80,7 @@ def test_over_wide_rows_are_quarantined_once_within_the_memory_limit(tmp_path, d
     peak memory stays under SAHELSIM_MEMORY_LIMIT plus the stated margin."""
     wide = set(range(3, 63, 2))  # rows 3, 5, …, 61
     path = write_wide_export(tmp_path / "wide.csv", wide, rows=70)
-    command = [sys.executable, "-c", PEAK, sys.executable, "-m", "sahelsim", "ingest", "--db", db,
-               path]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "SAHELSIM_MEMORY_LIMIT": f"{LIMIT_MB}MB"})
-    code, peak_kb = map(int, done.stdout.split()[-2:])
-    assert code == 0, done.stderr
-    assert peak_kb / 1024 < LIMIT_MB + MARGIN_MB
+    assert ingest_peak_mb(path, db) < LIMIT_MB + MARGIN_MB
     rejected = quarantined(db)
     assert [row["row"] for row in rejected] == sorted(wide)
     assert {row["reason"] for row in rejected} == {"wrong column count: expected 31, found 5031"}
@@ -203,13 +209,7 @@ def test_surplus_fields_spread_over_quoted_line_breaks_stay_within_the_memory_li
     lines = path.read_text(encoding="utf-8").splitlines()
     spread = [wide_line(f"MLI{row}", surplus=0) + "," + surplus for row in range(6, 36)]
     path.write_text("\n".join(lines + spread) + "\n", encoding="utf-8")
-    command = [sys.executable, "-c", PEAK, sys.executable, "-m", "sahelsim", "ingest", "--db", db,
-               path]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "SAHELSIM_MEMORY_LIMIT": f"{LIMIT_MB}MB"})
-    code, peak_kb = map(int, done.stdout.split()[-2:])
-    assert code == 0, done.stderr
-    assert peak_kb / 1024 < LIMIT_MB + MARGIN_MB
+    assert ingest_peak_mb(path, db) < LIMIT_MB + MARGIN_MB
     rejected = quarantined(db)
     assert [row["row"] for row in rejected] == list(range(6, 36))
     assert {row["reason"] for row in rejected} == {"wrong column count: expected 31, found 6031"}
