@@ -128,7 +128,7 @@ def _utf8_blocks(stream: BinaryIO, encoding: str) -> Iterator[bytes]:
         yield from blocks(stream)
         return
     text = decoder(encoding)
-    while block := stream.read(BLOCK):
+    for block in blocks(stream):
         yield text.decode(block).encode(UTF8)
     yield text.decode(b"", final=True).encode(UTF8)
 

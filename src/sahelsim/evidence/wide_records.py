@@ -5,9 +5,10 @@ whole line (up to 10,000 bytes), and holds the list outside its memory limit unt
 30 records of 5,000 surplus fields took 3.4 GB. No reader option avoids it (`strict_mode=false`
 drops surplus fields silently and reads broken quotes loosely; `rejects_limit` caps the table, not
 the list). So a file is first looked over cheaply (`CrowdedLines`): a line with at least twice as
-many delimiters as the header has fields may be an over-wide record. A file without one is read as
-it is; any record it may still have costs the reader no more copies than a record short of fields
-can. A file with one is scanned exactly (`wide_spans`, quotes told apart by parity as in
+many delimiters as the header has fields may be an over-wide record, and so may a record that a line
+break inside quotes spreads over several lines. A file with neither is read as it is; any record it
+may still have costs the reader no more copies than a record short of fields can. Any other file is
+scanned exactly (`wide_spans`, quotes told apart by parity as in
 `encodings.relined`) and read from a copy in which each over-wide record is a stand-in of empty
 fields, one too many (`narrow`): the reader rejects it once, on the same line, and the record's
 field count and first 10,000 bytes are listed in `WIDE_TABLE` for the quarantine.
@@ -41,14 +42,13 @@ class CrowdedLines:
     record with at least twice as many delimiters as the header has fields (`found`).
 
     Line by line: quotes are not told apart, so a note full of commas can make a line crowded: the
-    file is then scanned exactly for nothing, never read wrong. In the marks a crowded line is a
-    run of delimiters that `find` sees; with the marks themselves, this costs 0.45 s for a 441 MiB
-    export that DuckDB reads in 4 s (docs/bench_record.md's machine). A record whose quoted fields
-    hold line breaks spreads its delimiters over several lines, so a file with a line break inside
-    quotes (`spanning`) is always scanned exactly: a crafted record of thousands of surplus fields
-    across lines would otherwise cost the reader gigabytes. A line break inside quotes leaves a
-    quote unpaired on its line; the quotes and line ends of the marks, with every two neighbouring
-    quotes taken out, show one.
+    file is then scanned exactly for nothing, never read wrong. In the marks without their quotes a
+    crowded line is a run of delimiters that `find` sees. A record whose quoted fields hold line
+    breaks spreads its delimiters over several lines, so a file with a line break inside quotes is
+    always scanned exactly: a crafted record of thousands of surplus fields across lines would
+    otherwise cost the reader gigabytes. Such a line break leaves a quote unpaired on its line; the
+    quotes and line ends of the marks, with every two neighbouring quotes taken out, show one. The
+    whole look, line ends included, takes 0.5–0.9 s for a 441 MiB export that DuckDB reads in 4–5 s.
     """
 
     def __init__(self, delimiter: str, width: int) -> None:
@@ -56,7 +56,6 @@ class CrowdedLines:
         self._crowd = self._delimiter * (2 * width)
         self._open = b""  # the marks of the line the last block ended in
         self._quote = b""  # a quote the last block left unpaired at its end
-        self.spanning = False
         self.found = False
 
     def add(self, marks: bytes) -> None:
@@ -65,10 +64,9 @@ class CrowdedLines:
         lines = self._open + marks.translate(None, b'"')
         self._open = lines[max(lines.rfind(b"\n"), lines.rfind(b"\r")) + 1:]
         quotes = (self._quote + marks.translate(None, self._delimiter + b"\r")).replace(b'""', b"")
-        unpaired = quotes.count(b'"')
         self._quote = b'"' if quotes.endswith(b'"') else b""
-        self.spanning = self.spanning or unpaired > len(self._quote)
-        self.found = self.spanning or self._crowd in lines
+        spanning = quotes.count(b'"') > len(self._quote)
+        self.found = spanning or self._crowd in lines
 
     def close(self) -> bool:
         """`found`, counting a quote left open at the end of the text (a broken last record)."""
