@@ -128,12 +128,14 @@ class _Lane:
         when it would kill it alone (+inf: not in time).
 
         The window's end is finite or −inf and its start finite or +inf, so their difference is
-        never NaN or +inf and `fmax` with 0 is all the clean-up the count needs.
+        never +inf; it is NaN only for a false-track slot that never filled (+inf − +inf), and
+        `fmax` with 0 turns both that and a negative count into no tries.
         """
         start, count, kill = self.start, self.count, self.kill
         np.maximum(alert, self.busy, out=start)
         np.maximum(start, self.enter[rank], out=start)
-        np.subtract(self.leave[rank], start, out=count)
+        with np.errstate(invalid="ignore"):
+            np.subtract(self.leave[rank], start, out=count)
         np.divide(count, self.engage_s, out=count)
         np.floor(count, out=count)
         np.fmax(count, 0.0, out=count)
