@@ -234,10 +234,11 @@ def _interceptors(inventory: int) -> str:
 def test_an_interceptor_launcher_runs_empty() -> None:
     """Two interceptors cannot stop more than two of six drones, nor be paid for more than twice;
     four stop more."""
-    table = run(parse_scenario(_interceptors(2)), 2000, seed=6).table
-    assert table.column("defeated").to_numpy().max() == 2
-    spent = table.column("defender_cost_usd").to_numpy() - table.column("value_lost_usd").to_numpy()
-    assert spent.max() - spent.min() == pytest.approx(2 * 1500)  # none to both, at 1,500 each
+    def spent(inventory: int) -> np.ndarray:
+        table = run(parse_scenario(_interceptors(inventory)), 2000, seed=6).table
+        assert table.column("defeated").to_numpy().max() <= inventory
+        return table.column("defender_cost_usd").to_numpy() - table.column("value_lost_usd").to_numpy()
+    assert (spent(2) - spent(0)).max() == pytest.approx(2 * 1500)  # at 1,500 each, never a third
     assert _mean(_interceptors(4), "defeated", 2000) > _mean(_interceptors(2), "defeated", 2000) + 0.5
 
 
