@@ -160,7 +160,7 @@ def test_a_file_with_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 def test_more_than_127_effectors_are_told_apart() -> None:
     """Past 127 effectors the index of the one that defeated a sortie overflowed an int8."""
-    base = load_scenario("post-drone-assault")
+    base = load_scenario("post-drone-assault@improved")  # sorties identified
     idle = [EffectorSpec(name=f"idle {i}", type="gun", p_kill=0.0) for i in range(199)]
     layers = [*idle, EffectorSpec(name="the last", type="gun", p_kill=1.0)]
     wide = base.model_copy(update={"defence": base.defence.model_copy(update={"effectors": layers})})

@@ -78,7 +78,7 @@ def test_run_writes_parquet_summary_and_charts(cli, tmp_path) -> None:
 
 
 def test_the_run_table_shows_costs_and_a_share_per_outcome_class(cli, tmp_path) -> None:
-    code, _, err = cli("run", "post-drone-assault", "--runs", "2000", "--out", str(tmp_path),
+    code, _, err = cli("run", "post-drone-assault@improved", "--runs", "2000", "--out", str(tmp_path),
                        "--workers", "1")
     assert code == 0, err
     summary = json.loads((tmp_path / "summary.json").read_text())

@@ -100,6 +100,7 @@ type = "rf_detector"
 shape = "constant"
 range_m = 100000
 rate_per_s = 50
+classify_s = 0
 [defence.command_delay]
 median_s = 0.001
 sigma = 0

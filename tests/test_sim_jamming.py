@@ -59,6 +59,8 @@ type = "{sensor or 'eo_ir_camera'}"
 shape = "constant"
 range_m = 100000
 rate_per_s = 50
+classify_range_m = 100000
+classify_s = 0
 [defence.command_delay]
 median_s = 0.001
 sigma = 0

@@ -55,6 +55,10 @@ class Platform(Strict):
 
 
 Shape = Literal["fourth_power", "logistic", "constant"]
+# Bounded so a typo cannot ask for millions of queue slots: documented counter-drone systems track
+# tens of targets, and launchers carry a few interceptors.
+TrackCapacity = Annotated[int, Field(ge=1, le=1024, description="tracks it holds at once")]
+Inventory = Annotated[int, Field(ge=0, le=100_000)]
 
 
 class SensorType(Strict):
@@ -69,6 +73,13 @@ class SensorType(Strict):
     night_factor: Probability = 1.0
     low_altitude_factor: Probability = 1.0
     noise_factor: Probability = 1.0
+    track_capacity: TrackCapacity = 64
+    classifies: bool = Field(False, description="can identify what it sees (a camera, an observer);"
+                             " radars and RF detectors only detect")
+    classify_range_m: Positive | None = Field(None, description="range within which it identifies"
+                                              " (default: range_m); at night x night_factor")
+    classify_s: NonNegative = Field(0.0, description="time to identify one track in range")
+    false_alarms_per_h: NonNegative = Field(0.0, description="false tracks it raises per hour")
     acquisition_usd: NonNegative = 0.0
     lifetime_days: Positive = 3650.0
 
@@ -83,6 +94,8 @@ class EffectorType(Strict):
     engage_s: Positive = Field(description="time one engagement (a burst, a jamming attempt) takes")
     p_kill: dict[PlatformClass, Probability]
     cost_per_engagement_usd: NonNegative = 0.0
+    inventory: Inventory | None = Field(None, description="engagements it can make before it is"
+                                        " empty (interceptors); none: unlimited")
     acquisition_usd: NonNegative = 0.0
     lifetime_days: Positive = 3650.0
 

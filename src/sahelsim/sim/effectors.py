@@ -10,8 +10,10 @@ its crew cannot tell. The number of tries it would need is drawn once per
 stream; the sortie falls at start + K·τ if K ≤ n. Every effector engages concurrently; the first kill
 wins and the others stop there.
 
-Capacity: an effector serves one target at a time, targets in order of arrival at the perimeter,
-and stays on a target from its start until the target falls or leaves its range.
+Capacity: an effector serves one target at a time, in the order the defence's engagement policy
+sets (strike drones first, then by arrival at the perimeter, by default), and stays on a target
+from its start until the target falls or leaves its range. An effector with an inventory (the
+interceptors at a launcher) makes no more engagements than it holds.
 The loop runs over the small dimensions (sorties by arrival rank, then effectors) and every step is
 array arithmetic over all replications.
 """
@@ -35,6 +37,7 @@ class EffectorPlan:
     window_in_s: np.ndarray  # since launch; in > out when the sortie never comes in range
     window_out_s: np.ndarray
     p_kill: np.ndarray
+    inventory: float = np.inf  # engagements it can make in all (interceptors carried)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class _Lane:
     def __init__(self, effector: EffectorPlan, enter: np.ndarray, leave: np.ndarray,
                  tries: np.ndarray, reps: int) -> None:
         self.engage_s, self.enter, self.leave, self.tries = effector.engage_s, enter, leave, tries
+        self.inventory = effector.inventory
         self.busy, self.shots = np.zeros(reps), np.zeros(reps)
         self.start, self.count, self.kill = np.empty(reps), np.empty(reps), np.empty(reps)
         self.scratch = np.empty(reps)
@@ -124,15 +128,19 @@ class _Lane:
         when it would kill it alone (+inf: not in time).
 
         The window's end is finite or −inf and its start finite or +inf, so their difference is
-        never NaN or +inf and `fmax` with 0 is all the clean-up the count needs.
+        never +inf; it is NaN only for a false-track slot that never filled (+inf − +inf), and
+        `fmax` with 0 turns both that and a negative count into no tries.
         """
         start, count, kill = self.start, self.count, self.kill
         np.maximum(alert, self.busy, out=start)
         np.maximum(start, self.enter[rank], out=start)
-        np.subtract(self.leave[rank], start, out=count)
+        with np.errstate(invalid="ignore"):
+            np.subtract(self.leave[rank], start, out=count)
         np.divide(count, self.engage_s, out=count)
         np.floor(count, out=count)
         np.fmax(count, 0.0, out=count)
+        if self.inventory < np.inf:  # no more tries than it has left
+            np.minimum(count, self.inventory - self.shots, out=count)
         tries = self.tries[rank]
         np.multiply(tries, self.engage_s, out=kill)
         np.add(start, kill, out=kill)

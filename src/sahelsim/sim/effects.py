@@ -5,8 +5,9 @@ hardening of its shelter; a damaged asset is destroyed with p_destroy. Dispersio
 What is lost is also counted in money (docs/simulator.md, Costs): a destroyed asset at its unit value, a damaged
 one at its stated share of it (the repair).
 People: each delivery hurts each exposed person not under cover with p_casualty; the share under
-cover grows with the warning lead time (first alert to delivery) against the time needed to take
-cover. The model knows nothing finer than these probabilities per delivery.
+cover grows with the warning lead time (latest alert to delivery) against the time needed to take
+cover, and falls to none once cover has been held for its stated duration. The model knows nothing
+finer than these probabilities per delivery.
 
 Counts are drawn by inverting the binomial distribution with one uniform each (`binomial.quantile`),
 so for fixed random numbers they only fall when the defence improves: what common random numbers
@@ -82,20 +83,52 @@ class PeoplePlan:
     warning: bool
     cover_share: float
     cover_time_s: float
+    cover_duration_s: float
     personnel: int
 
 
 def casualties(plan: PeoplePlan, delivered: np.ndarray, delivery_time: np.ndarray,
-               first_alert: np.ndarray, u_casualty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Expected casualties (given what leaked) and a drawn count, per replication."""
+               cover_from: np.ndarray | None, u_casualty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Expected casualties (given what leaked) and a drawn count, per replication.
+
+    `cover_from` holds, for each strike sortie's delivery (R, strikes), the latest alert at or
+    before it (−inf: none); None without warning. People reach cover over `cover_time_s` after an
+    alert and hold it for `cover_duration_s`: a strike later than that finds them in the open.
+    """
     cols = plan.is_strike
     delivered, u_casualty = _rows(delivered, cols), _rows(u_casualty, cols)
     share = 0.0
-    if plan.warning:
-        lead = _rows(delivery_time, cols) - first_alert
-        share = plan.cover_share * np.clip(np.nan_to_num(lead, neginf=0.0) / plan.cover_time_s, 0, 1)
+    if cover_from is not None:
+        lead = _rows(delivery_time, cols) - cover_from.T
+        share = plan.cover_share * np.clip(lead / plan.cover_time_s, 0, 1)
+        share[~(lead <= plan.cover_duration_s)] = 0.0  # cover over, or no alert at all (lead inf)
     p = plan.p_casualty[cols, None] * (1.0 - share)
     expected = (delivered * plan.exposed_per_delivery * p).sum(axis=0)
     exposed = delivered * float(plan.exposed_per_delivery)  # nobody exposed to what never came
     drawn = binomial.quantile(exposed, p, u_casualty).sum(axis=0)
     return expected, np.minimum(drawn, plan.personnel).astype(np.int64)
+
+
+def latest_before(alerts: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """For each of (R, m) `times`, the latest of the row's (R, n) `alerts` at or before it (−inf:
+    none), by one sort of both together per row: an alert sorts before a time it equals, and a
+    running maximum over the alerts carries the latest one to every time after it."""
+    n = alerts.shape[1]
+    values = np.hstack([alerts, times])
+    order = np.argsort(values, axis=1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=1)
+    running = np.maximum.accumulate(np.where(order < n, ordered, -np.inf), axis=1)
+    latest = np.empty_like(values)
+    np.put_along_axis(latest, order, running, axis=1)
+    return latest[:, n:]
+
+
+def cover_minutes(alerts: np.ndarray, duration_s: float) -> np.ndarray:
+    """Minutes people spend under cover, per replication: the union of [a, a + duration] over the
+    row's alerts. It is what warning costs: activity stops while people shelter."""
+    ordered = np.sort(alerts, axis=1)
+    after = np.hstack([ordered[:, 1:], np.full((len(ordered), 1), np.inf)])
+    with np.errstate(invalid="ignore"):  # inf − inf for alerts that never came
+        held = np.minimum(after - ordered, duration_s)
+    held[~np.isfinite(ordered)] = 0.0
+    return held.sum(axis=1) / 60.0

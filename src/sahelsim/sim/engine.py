@@ -17,9 +17,11 @@ to Parquet as they come, so memory stays bounded however many replications are a
 numbers are laid out by replication index (`sahelsim.runtime.seeds`): the same seed gives the same
 table for any chunk size or number of worker processes.
 
-One replication, in order (docs/simulator.md): launch times → detection times from the fused hazard →
-alert after the command delay → engagements in arrival order → what leaks delivers (assets,
-casualties) → ISR quality → ground assault → costs.
+One replication, in order (docs/simulator.md): launch times → detection times from the fused hazard,
+within the picture's track capacity → identification by a classifying sensor → alert after the
+command delay → false tracks (where nothing classifies) → engagements in the policy's order → what
+leaks delivers (assets; casualties, with cover from the latest alert) → ISR quality → ground
+assault → costs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import functools
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -38,13 +41,15 @@ from sahelsim.runtime.executors import map_ordered
 from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
 from sahelsim.sim import assault as assault_model
 from sahelsim.sim import isr
-from sahelsim.sim.catalogue import load_catalogue
+from sahelsim.sim.identification import Classifier, identified
+from sahelsim.sim.catalogue import SensorType, load_catalogue
 from sahelsim.sim.costs import attacker_cost, defender_cost
 from sahelsim.sim.effectors import EffectorPlan, engage, tries_needed
-from sahelsim.sim.effects import AssetPlan, PeoplePlan, asset_losses, casualties
+from sahelsim.sim.effects import AssetPlan, PeoplePlan, asset_losses, casualties, cover_minutes, latest_before
 from sahelsim.sim.outcomes import Accumulator, PairedAccumulator
-from sahelsim.sim.scenario import Scenario
-from sahelsim.sim.sensors import HazardTable, resolve, tabulate
+from sahelsim.sim.scenario import Scenario, SensorSpec
+from sahelsim.sim.sensors import (HazardTable, false_alarm_slots, false_alarm_times, held, resolve,
+                                  tabulate)
 from sahelsim.sim.tracks import Track
 
 DEFAULT_CHUNK = 16_384
@@ -54,6 +59,10 @@ DEFAULT_CHUNK = 16_384
 CHUNK_CELLS = 2**25
 ARRAYS_PER_SORTIE = 16  # (R, D) arrays a chunk holds at once, besides three per effector
 STEPS_PER_DRAW = 16
+# Added to an ISR sortie's arrival when the policy serves strike drones first: larger than any time
+# on the scenario's clock, so the class decides first and arrival breaks ties within a class.
+ISR_LAST_S = 1e12
+FALSE_ALARMS_KEY = name_key("false alarms")
 Progress = Callable[[int, int], None]
 
 
@@ -82,6 +91,13 @@ class Plan:
     expendable: np.ndarray  # (D,)
     unit_cost_usd: np.ndarray  # (D,)
     autonomy_share: np.ndarray  # (D,) chance a sortie flies on through jamming
+    track_end_s: np.ndarray  # (D,) launch to the end of the track (delivery, or end of the dwell)
+    track_capacity: int  # tracks the fused picture holds at once
+    classifiers: list[Classifier]  # none: effectors engage on detection
+    false_alarm_rate_per_s: float  # false tracks reaching the effectors (none with a classifier)
+    horizon_s: float  # the scenario's span, over which false tracks come
+    phantom_slots: int  # columns for false tracks after the D sorties' in engagement arrays
+    rank_offset_s: np.ndarray  # (D,) added to arrival for the engagement order (policy)
 
     @property
     def sorties(self) -> int:
@@ -119,10 +135,14 @@ def _hazard_tables(scenario: Scenario, tracks: list[Track]) -> list[HazardTable]
     return tables
 
 
-def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) -> list[EffectorPlan]:
+def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarray,
+                    phantoms: int) -> list[EffectorPlan]:
     """Each effector's windows and kill probability per sortie. A jammer's is zero against a sortie
     that does not listen; against one that does, it is the class's, and whether the sortie flies
-    on autonomously is drawn per replication (`_tries`), not folded into p."""
+    on autonomously is drawn per replication (`_tries`), not folded into p.
+
+    `phantoms` false tracks follow the sorties: each is in range for one engagement from its
+    alert and cannot be killed, so an effector that takes it up loses exactly that time."""
     catalogue = load_catalogue()
     sorties = scenario.threat.sorties
     platforms = [catalogue.platforms[s.platform] for s in sorties]
@@ -136,13 +156,51 @@ def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarra
             (kind.p_kill.get(p.platform_class, 0.0) if spec.p_kill is None else spec.p_kill)
             if s.listens(p) or not jammer else 0.0
             for s, p in zip(sorties, platforms, strict=True)])
+        engage_s = kind.engage_s if spec.engage_s is None else spec.engage_s
+        inventory = kind.inventory if spec.inventory is None else spec.inventory
         plans.append(EffectorPlan(
-            name=spec.name, stream_key=name_key(spec.name), jammer=jammer,
-            engage_s=kind.engage_s if spec.engage_s is None else spec.engage_s,
+            name=spec.name, stream_key=name_key(spec.name), jammer=jammer, engage_s=engage_s,
             cost_per_engagement_usd=kind.cost_per_engagement_usd,
-            window_in_s=windows[group_of, 0], window_out_s=windows[group_of, 1],
-            p_kill=p_kill[group_of] if len(p_kill) else p_kill))
+            window_in_s=np.concatenate([windows[group_of, 0], np.zeros(phantoms)]),
+            window_out_s=np.concatenate([windows[group_of, 1], np.full(phantoms, engage_s)]),
+            p_kill=np.concatenate([p_kill[group_of] if len(p_kill) else p_kill, np.zeros(phantoms)]),
+            inventory=np.inf if inventory is None else float(inventory)))
     return plans
+
+
+def _sensor_figure(spec: SensorSpec, kind: SensorType, name: str) -> Any:
+    """A sensor's figure: the scenario's override, else its catalogue type's."""
+    value = getattr(spec, name)
+    return getattr(kind, name) if value is None else value
+
+
+def _classifiers(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) -> list[Classifier]:
+    """The classifying sensors, each with its classification window per sortie: its range (at night
+    shortened by the sensor's night factor, as its sight is), from the sortie's entry to its end."""
+    catalogue, night = load_catalogue(), scenario.site.night
+    classifiers = []
+    for spec in scenario.defence.sensors:
+        kind = catalogue.sensors[spec.type]
+        if not kind.classifies:
+            continue
+        reach = _sensor_figure(spec, kind, "classify_range_m") or _sensor_figure(spec, kind, "range_m")
+        if night and kind.kind in ("eo_ir", "observer"):
+            reach *= kind.night_factor
+        windows = np.array([track.window(0.0, reach) for track in tracks]).reshape(-1, 2)
+        classifiers.append(Classifier(window_in_s=windows[group_of, 0], window_out_s=windows[group_of, 1],
+                                      classify_s=_sensor_figure(spec, kind, "classify_s"),
+                                      servers=_sensor_figure(spec, kind, "track_capacity")))
+    return classifiers
+
+
+def _false_alarm_rate(scenario: Scenario, screened: bool) -> float:
+    """False tracks per second reaching the effectors: every sensor's, unless a classifier screens
+    them out."""
+    if screened:
+        return 0.0
+    catalogue = load_catalogue()
+    return sum(_sensor_figure(spec, catalogue.sensors[spec.type], "false_alarms_per_h")
+               for spec in scenario.defence.sensors) / 3600.0
 
 
 def _per_sortie(values: list, group_of: np.ndarray, dtype: type = float) -> np.ndarray:
@@ -210,6 +268,12 @@ def compile_plan(scenario: Scenario) -> Plan:
 
     is_strike = per_sortie([s.role == "strike" for s in sorties], bool)
     find_s = site.find_time_s / (1 - passive.route_variation) if site.kind == "convoy" else 0.0
+    classifiers = _classifiers(scenario, tracks, group_of)
+    false_rate = _false_alarm_rate(scenario, screened=bool(classifiers))
+    horizon = max((s.launch_window_s[1] + t.end_s for s, t in zip(sorties, tracks, strict=True)),
+                  default=0.0)
+    phantoms = false_alarm_slots(false_rate, horizon)
+    isr_last = scenario.defence.engagement_policy == "strike_first"
     return Plan(
         label=scenario.label, group_of=group_of, tables=_hazard_tables(scenario, tracks),
         launch_start_s=per_sortie([s.launch_window_s[0] for s in sorties]),
@@ -220,13 +284,14 @@ def compile_plan(scenario: Scenario) -> Plan:
         is_strike=is_strike,
         delay_median_s=scenario.defence.command_delay.median_s,
         delay_sigma=scenario.defence.command_delay.sigma,
-        effectors=_effector_plans(scenario, tracks, group_of),
+        effectors=_effector_plans(scenario, tracks, group_of, phantoms),
         assets=_asset_plan(scenario, group_of),
         people=PeoplePlan(exposed_per_delivery=site.exposed_per_delivery,
                           p_casualty=per_sortie([p.p_casualty for p in platforms]),
                           is_strike=is_strike,
                           warning=passive.warning, cover_share=passive.cover_share,
-                          cover_time_s=passive.cover_time_s, personnel=site.personnel),
+                          cover_time_s=passive.cover_time_s,
+                          cover_duration_s=passive.cover_duration_s, personnel=site.personnel),
         isr=isr.IsrPlan(is_isr=per_sortie([s.role == "isr" for s in sorties], bool),
                         on_station_s=per_sortie([t.arrive_s for t in tracks]),
                         off_station_s=per_sortie([t.end_s for t in tracks]),
@@ -237,7 +302,13 @@ def compile_plan(scenario: Scenario) -> Plan:
         amortised_usd=_amortised_usd(scenario),
         expendable=per_sortie([p.expendable for p in platforms], bool),
         unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]),
-        autonomy_share=per_sortie([p.autonomy_share for p in platforms]))
+        autonomy_share=per_sortie([p.autonomy_share for p in platforms]),
+        track_end_s=per_sortie([t.end_s for t in tracks]),
+        track_capacity=sum(_sensor_figure(spec, catalogue.sensors[spec.type], "track_capacity")
+                           for spec in scenario.defence.sensors),
+        classifiers=classifiers, false_alarm_rate_per_s=false_rate, horizon_s=horizon,
+        phantom_slots=phantoms,
+        rank_offset_s=np.where(~is_strike & isr_last, ISR_LAST_S, 0.0))
 
 
 # --- one chunk ---------------------------------------------------------------------------------
@@ -262,34 +333,46 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
     # threat: when each sortie launches and, against a convoy, how long it needs to find it
     launch = plan.launch_start_s + plan.launch_spread_s * streams.uniform(Purpose.THREAT, (d,))
     find = streams.exponential(Purpose.THREAT, (d,))
-    # detection and alert
-    detected_at = launch + _detection_times(plan, streams.exponential(Purpose.DETECTION, (d,)))
+    # detection within the picture's capacity, identification, alert
+    seen = launch + _detection_times(plan, streams.exponential(Purpose.DETECTION, (d,)))
+    detected_at = held(seen, launch + plan.track_end_s, plan.track_capacity)
+    identified_at = identified(plan.classifiers, detected_at, launch) if plan.classifiers else detected_at
     delay = plan.delay_median_s * np.exp(plan.delay_sigma * streams.normal(Purpose.ENGAGEMENT, (d,)))
-    alert = detected_at + delay
-    # engagement in order of arrival at the perimeter
-    order = np.argsort(launch + plan.arrival_s, axis=1, kind="stable")
-    fight = engage(order, launch, alert, plan.effectors, _tries(plan, streams))
-    defeated = np.isfinite(fight.defeat_time)
+    alert = identified_at + delay
+    # false tracks join the sorties as targets that cannot be killed (alert = their own time)
+    false_at = _false_tracks(plan, streams)
+    targets_launch, targets_alert = np.hstack([launch, false_at]), np.hstack([alert, false_at])
+    arrival = np.concatenate([plan.arrival_s + plan.rank_offset_s, np.zeros(plan.phantom_slots)])
+    order = np.argsort(targets_launch + arrival, axis=1, kind="stable")
+    fight = engage(order, targets_launch, targets_alert, plan.effectors, _tries(plan, streams))
+    defeat_time = fight.defeat_time[:, :d]
+    defeated = np.isfinite(defeat_time)
     delivered = plan.is_strike & ~defeated
     # effects of what got through
     assets = asset_losses(plan.assets, delivered, streams.uniform(Purpose.EFFECTS, (d,)),
                           streams.uniform(Purpose.EFFECTS, (d,)))
-    first_alert = _min_by_row(alert, np.inf)
-    expected_cas, drawn_cas = casualties(plan.people, delivered, launch + plan.delivery_s, first_alert,
+    delivery = launch + plan.delivery_s
+    cover_from = latest_before(targets_alert, delivery[:, plan.people.is_strike]) \
+        if plan.people.warning else None
+    expected_cas, drawn_cas = casualties(plan.people, delivered, delivery, cover_from,
                                          streams.uniform(Purpose.EFFECTS, (d,)))
-    quality = isr.quality(plan.isr, launch, fight.defeat_time, find)
+    quality = isr.quality(plan.isr, launch, defeat_time, find)
     return {
         "replication": np.arange(start, stop, dtype=np.int64),
         "first_detection_s": _first_detection(launch, detected_at),
         "detected": _count_by_row(np.isfinite(detected_at)),
+        "identified": _count_by_row(np.isfinite(identified_at)),
+        "false_alarms": _count_by_row(np.isfinite(false_at)),
         "defeated": _count_by_row(defeated),
-        **{f"defeated_by_{e.name}": _count_by_row(fight.defeated_by == j)
+        **{f"defeated_by_{e.name}": _count_by_row(fight.defeated_by[:, :d] == j)
            for j, e in enumerate(plan.effectors)},
         "leakers": _count_by_row(delivered),
         "assets_damaged": assets.damaged,
         "assets_destroyed": assets.destroyed,
         "casualties_expected": expected_cas,
         "casualties": drawn_cas,
+        "cover_min": cover_minutes(targets_alert, plan.people.cover_duration_s) if plan.people.warning
+        else np.zeros(streams.size),
         "isr_quality": quality,
         "isr_success": plan.isr.is_isr.any() & (quality >= plan.isr_success_quality),
         **_assault_columns(plan, streams, drawn_cas, quality),
@@ -301,8 +384,18 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
     }
 
 
+def _false_tracks(plan: Plan, streams: ChunkStreams) -> np.ndarray:
+    """Times of the false tracks that reach the effectors, (R, phantom slots), +inf for unused slots.
+    Their own stream key: a defence without them draws every other number the same."""
+    if not plan.phantom_slots:
+        return np.empty((streams.size, 0))
+    gaps = streams.exponential(Purpose.DETECTION, (plan.phantom_slots,), key=FALSE_ALARMS_KEY)
+    return false_alarm_times(gaps, plan.false_alarm_rate_per_s, plan.horizon_s)
+
+
 def _tries(plan: Plan, streams: ChunkStreams) -> list[np.ndarray]:
-    """The tries each effector needs against each sortie (+inf: never enough).
+    """The tries each effector needs against each sortie (+inf: never enough), then +inf against
+    each false track.
 
     Whether a sortie flies on through jamming is a property of the sortie: drawn once per
     replication and sortie, it makes the sortie immune to every try of every jammer. Drawn only
@@ -310,14 +403,15 @@ def _tries(plan: Plan, streams: ChunkStreams) -> list[np.ndarray]:
     key, so a defence without a jammer draws every other number the same (common random numbers).
     """
     d = plan.sorties
-    tries = [tries_needed(streams.uniform(Purpose.ENGAGEMENT, (d,), key=e.stream_key), e.p_kill)
+    tries = [tries_needed(streams.uniform(Purpose.ENGAGEMENT, (d,), key=e.stream_key), e.p_kill[:d])
              for e in plan.effectors]
     if any(e.jammer for e in plan.effectors):
         autonomous = streams.uniform(Purpose.ENGAGEMENT, (d,)) < plan.autonomy_share
         for effector, needed in zip(plan.effectors, tries, strict=True):
             if effector.jammer:
                 needed[autonomous] = np.inf
-    return tries
+    never = np.full((streams.size, plan.phantom_slots), np.inf)
+    return [np.hstack([needed, never]) for needed in tries]
 
 
 def _first_detection(launch: np.ndarray, detected_at: np.ndarray) -> np.ndarray:

@@ -31,8 +31,8 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
 from sahelsim.errors import UserError
-from sahelsim.sim.catalogue import (EffectorType, NonNegative, Platform, Positive, Probability, Shape,
-                                    Strict, load_catalogue)
+from sahelsim.sim.catalogue import (EffectorType, Inventory, NonNegative, Platform, Positive,
+                                    Probability, Shape, Strict, TrackCapacity, load_catalogue)
 from sahelsim.sim.sources import Figure, FigureError, join, strip_figures
 
 BASELINE = "baseline"
@@ -165,6 +165,10 @@ class SensorSpec(Strict):
     rate_per_s: Positive | None = None
     shape: Shape | None = Field(None, description="hazard against range; 'constant' is the "
                                 "cookie-cutter rate sensor")
+    track_capacity: TrackCapacity | None = None
+    classify_range_m: Positive | None = None
+    classify_s: NonNegative | None = None
+    false_alarms_per_h: NonNegative | None = None
 
 
 class EffectorSpec(Strict):
@@ -176,6 +180,7 @@ class EffectorSpec(Strict):
     range_max_m: Positive | None = None
     engage_s: Positive | None = None
     p_kill: Probability | None = Field(None, description="one kill probability for every class")
+    inventory: Inventory | None = None
 
     def ranges_m(self, kind: EffectorType) -> tuple[float, float]:
         """(minimum, maximum) engagement range: this effector's own, else its catalogue type's."""
@@ -196,6 +201,8 @@ class Passive(Strict):
     warning: bool = False
     cover_time_s: Positive = Field(60.0, description="time people need to reach cover")
     cover_share: Probability = Field(0.9, description="share under cover given enough warning")
+    cover_duration_s: Positive = Field(1800.0, description="how long people hold cover after an"
+                                       " alert; a strike after that finds them in the open")
     camouflage: Annotated[float, Field(ge=0, lt=1)] = 0.0
     route_variation: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, description="convoy: lowers the ISR drone's find rate by this share")
@@ -241,6 +248,9 @@ class Defence(Strict):
     qrf: QuickReactionForce | None = None
     air_support: AirSupport | None = None
     days_amortised: Positive = Field(1.0, description="days of acquisition cost one scenario bears")
+    engagement_policy: Literal["strike_first", "arrival"] = Field(
+        "strike_first", description="order in which effectors take up targets: strike drones before"
+        " ISR drones, then by arrival at the perimeter; or by arrival alone")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Defence:

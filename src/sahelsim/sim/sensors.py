@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sahelsim.sim.capacity import first_come as capacity_first_come
 from sahelsim.sim.catalogue import Platform, SensorType
 from sahelsim.sim.tracks import Track
 
@@ -86,3 +87,29 @@ def tabulate(track: Track, sensors: list[SensorAgainst], points: int = GRID_POIN
     rate = sum((hazard(ranges, sensor) for sensor in sensors), np.zeros(points))
     steps = 0.5 * (rate[1:] + rate[:-1]) * np.diff(times)
     return HazardTable(times=times, cumulative=np.concatenate(([0.0], np.cumsum(steps))))
+
+
+def held(detected_at: np.ndarray, track_end: np.ndarray, capacity: int) -> np.ndarray:
+    """Detection times once the fused picture's track capacity is respected (docs/simulator.md,
+    Saturation): a sortie seen while every track is held waits for the first to be released, when
+    its sortie's track ends (not when it falls: a stated simplification), and is never held if that
+    comes only after its own track ended. Absolute times, (R, D)."""
+    last_start = np.nextafter(track_end, -np.inf)  # detected strictly before its track ends
+    return capacity_first_come(detected_at, last_start, track_end, 0.0, capacity)
+
+
+def false_alarm_times(exp_draws: np.ndarray, rate_per_s: float, horizon_s: float) -> np.ndarray:
+    """A Poisson process of false tracks over [0, horizon] from (R, M) Exp(1) gaps: the arrival
+    times, +inf past the horizon. M slots are enough when the horizon's expected count is far below M
+    (`false_alarm_slots`)."""
+    times = np.cumsum(exp_draws, axis=1)
+    times /= rate_per_s
+    times[times > horizon_s] = np.inf
+    return times
+
+
+def false_alarm_slots(rate_per_s: float, horizon_s: float) -> int:
+    """Slots for the false tracks of one replication: the mean plus eight standard deviations and
+    ten, so a count above it has probability far below 1e-12."""
+    mean = rate_per_s * horizon_s
+    return 0 if mean <= 0 else int(np.ceil(mean + 8 * np.sqrt(mean) + 10))
