@@ -31,6 +31,8 @@ One replication = one `TwinModel` run with its own numpy Generator. Run directly
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 import sys
 import time
@@ -39,9 +41,6 @@ from pathlib import Path
 
 import mesa
 import numpy as np
-from mesa.experimental.devs import DEVSimulator
-from mesa.experimental.devs.eventlist import Priority
-from scipy.optimize import brentq
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "src" / "sahelsim" / "sim" / "library"
@@ -53,8 +52,15 @@ NO_ASSAULT, REPELLED, OVERRUN, STALEMATE = 0, 1, 2, 3
 
 # the logistic detection shape: g(x) = (1 + e^{-k m}) / (1 + e^{k (x - m)}), 1 at x = 0
 MIDPOINT, STEEPNESS = 0.7, 12.0
+NODES, NEWTON_STEPS = 256, 3  # inverting the cumulative hazard: bracket, then polish
 TICK_S = 1.0  # the naive twin's clock
 MINUTE_S = 60.0
+
+
+class Priority:
+    """Order of events due at the same instant: tries end, then the rest, then effectors choose."""
+
+    HIGH, DEFAULT, LOW = 0, 1, 2
 
 
 # --- reading the files ------------------------------------------------------------------------------
@@ -154,6 +160,8 @@ class Hazard:
         self.hold_rate = sum(self.rate_at(track.h, look) for look in self.looks)
         self.at_arrival = self.cumulative(track.arrive)
         self.total = self.cumulative(track.end)
+        self.nodes_t = [track.arrive * i / NODES for i in range(NODES + 1)]
+        self.nodes_cum = [self.cumulative(t) for t in self.nodes_t]
 
     @staticmethod
     def rate_at(r: float, look: tuple[float, float, str]) -> float:
@@ -170,12 +178,25 @@ class Hazard:
         return inbound + self.hold_rate * max(t - tr.arrive, 0.0)
 
     def inverse(self, e: float) -> float:
-        """The time since launch where Lambda reaches e; inf when the track never gathers that much."""
+        """The time since launch where Lambda reaches e; inf when the track never gathers that much.
+
+        Inbound: bracket e between exact values of Lambda at NODES times, interpolate, then polish
+        by Newton steps on the exact Lambda (its derivative is the fused rate), kept in the bracket.
+        """
         if e >= self.total:
             return math.inf
         if e > self.at_arrival:
             return self.track.arrive + (e - self.at_arrival) / self.hold_rate
-        return brentq(lambda t: self.cumulative(t) - e, 0.0, self.track.arrive, xtol=1e-9)
+        i = max(bisect.bisect_left(self.nodes_cum, e), 1)
+        lo, hi = self.nodes_t[i - 1], self.nodes_t[i]
+        c_lo, c_hi = self.nodes_cum[i - 1], self.nodes_cum[i]
+        t = lo + (hi - lo) * (e - c_lo) / (c_hi - c_lo)
+        for _ in range(NEWTON_STEPS):
+            rate = sum(self.rate(self.track.at(t)))
+            if rate <= 0:
+                break
+            t = min(max(t - (self.cumulative(t) - e) / rate, lo), hi)
+        return t
 
     def rate(self, r: float) -> list[float]:
         return [self.rate_at(r, look) for look in self.looks]
@@ -454,6 +475,7 @@ class Effector(mesa.Agent):
         self.limit = math.inf if spec["inventory"] is None else spec["inventory"]
         self.target: Target | None = None
         self.shots, self.turn = 0, 0  # turn: which engagement a pending event belongs to
+        self.try_start = -math.inf
 
     def wake(self) -> None:
         if self.target is not None or self.shots >= self.limit:
@@ -471,7 +493,7 @@ class Effector(mesa.Agent):
             return
         now, leave = self.model.now, self.target.windows[self.j][1]
         if self.shots < self.limit and now + self.tau <= leave:
-            self.shots += 1
+            self.shots, self.try_start = self.shots + 1, now
             self.model.at(now + self.tau, self.try_ends, turn, priority=Priority.HIGH)
         else:  # no whole try fits: the crew stays on it until it leaves
             self.model.at(leave, self.release, turn)
@@ -483,13 +505,17 @@ class Effector(mesa.Agent):
         if p > 0 and self.model.rng.random() < p:
             self.model.defeat(self.target, self)
         else:
-            self.model.at(self.model.now, self.next_try, turn, priority=Priority.LOW)
+            self.next_try(turn)
 
     def release(self, turn: int) -> None:
         if turn == self.turn:
             self.drop()
 
     def drop(self) -> None:
+        """Leave the target. A try begun at this very instant (another effector's kill landed at
+        the same time) was never fired."""
+        if self.try_start == self.model.now and self.target.defeated_at == self.model.now:
+            self.shots -= 1
         self.target.engaged_by.discard(self)
         self.target, self.turn = None, self.turn + 1
         self.model.poke()
@@ -525,8 +551,9 @@ class TwinModel(mesa.Model):
         if step_mode not in ("event", "fixed"):
             raise ValueError(f"step_mode must be 'event' or 'fixed', not {step_mode!r}")
         self.p, self.step_mode = params, step_mode
-        self.sim = DEVSimulator()
-        self.sim.setup(self)
+        self.now = 0.0
+        self.events: list[tuple] = []  # heap of (time, priority, sequence, handler, args)
+        self.sequence = 0
         self.ticking, self.poked = False, math.nan
         self.alerts: list[float] = []
         self.first_alert = math.inf
@@ -550,18 +577,14 @@ class TwinModel(mesa.Model):
             self.at(self.rng.exponential(1.0 / self.false_rate), self.false_alarm)
 
     # the clock
-    @property
-    def now(self) -> float:
-        return self.sim.time
-
-    def at(self, t: float, handler, *args, priority: Priority = Priority.DEFAULT) -> None:
+    def at(self, t: float, handler, *args, priority: int = Priority.DEFAULT) -> None:
         """Schedule a handler at t; the naive twin notices it only at the next tick."""
         if t == math.inf:
             return
         if self.step_mode == "fixed":
             t = math.ceil(t / TICK_S - 1e-9) * TICK_S
-        self.sim.schedule_event_absolute(handler, max(t, self.now), priority=priority,
-                                         function_args=list(args))
+        self.sequence += 1
+        heapq.heappush(self.events, (max(t, self.now), priority, self.sequence, handler, args))
 
     def start_ticking(self) -> None:
         if not self.ticking:
@@ -669,8 +692,9 @@ class TwinModel(mesa.Model):
 
     def run_events(self) -> None:
         """Jump from event to event until nothing is left to happen."""
-        while not self.sim.event_list.is_empty():
-            self.sim.run_next_event()
+        while self.events:
+            self.now, _, _, handler, args = heapq.heappop(self.events)
+            handler(*args)
 
     def run(self) -> dict:
         self.run_events()
