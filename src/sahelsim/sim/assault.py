@@ -271,6 +271,9 @@ def _air_strikes(air: AirPlan, state: np.ndarray, overhead: tuple[np.ndarray, np
     per_step, whole = air.munitions_per_min * dt, u is not None
     released = _cumulative(per_step * (j + 1.0), air.munitions_per_sortie, whole)
     released -= _cumulative(per_step * j, air.munitions_per_sortie, whole)
+    if whole:  # most firing minutes release nothing at a few munitions a minute or less
+        releasing = np.flatnonzero(released)
+        lanes, released = lanes[releasing], released[releasing]
     attackers = state[0, lanes]
     hits = released * air.p_effect if u is None else binomial.quantile(released, air.p_effect,
                                                                        u[lanes])
