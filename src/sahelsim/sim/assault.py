@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -131,7 +132,7 @@ def _parameters(plan: AssaultPlan, garrison: float, quality: np.ndarray, lead_mi
     """What stays fixed through each fight, laid out (row, fight) so that one `take` follows the
     fights that go on: fire rates, break points, the step the QRF joins, when air arrives."""
     fights = len(quality)
-    rows = np.empty((7, fights))
+    rows = np.empty((7, fights))  # ALPHA ... FIRE_FROM
     rows[ALPHA] = plan.alpha_per_min * (1.0 + plan.isr_gain * quality)
     air = plan.air
     air_from = (np.full(fights, np.inf) if air is None else air.arrival_min - lead_min)
@@ -164,55 +165,36 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
     attackers' and the defenders' break points (None: their means). With `uniforms=None` nothing is
     drawn: the deterministic limit.
 
-    The fights still going on are the working set: `forces` holds their attackers (row 0) and
-    standing defenders (row 1) side by side, so both sides' losses come from one search over
-    2 × fights draws without concatenating; `hits` their air hits so far and `params` what stays
-    fixed in each (`_parameters`). A fight that ends drops out of the working set, and its final
-    numbers are written then, so late steps cost little.
+    The fights still going on are the working set: `state` holds their attackers (row 0), standing
+    defenders (row 1) and air hits so far (row 2), so both sides' losses come from one search over
+    2 × fights draws without concatenating, and `params` what stays fixed in each (`_parameters`).
+    A fight that ends drops out of the working set, and its final numbers are written then, so late
+    steps cost little.
     """
     air = plan.air
-    if uniforms is not None and air is not None and air.fires and air_uniforms is None:
+    strikes = air is not None and air.fires
+    if uniforms is not None and strikes and air_uniforms is None:
         raise TypeError("fight() needs air_uniforms when armed air support can hit")
-    reps = len(occurs)
     outcome = np.where(occurs, Outcome.STALEMATE, Outcome.NO_ASSAULT).astype(np.int8)
-    final = np.zeros((4, reps))  # attackers, standing defenders, air hits, QRF joined
+    final = np.zeros((4, len(occurs)))  # attackers, standing defenders, air hits, QRF joined
     final[0], final[1] = plan.attackers, defenders
     rows = np.flatnonzero(occurs)  # the working set: fights still going on
-    lead_min = np.zeros(rows.size) if lead_s is None else lead_s[rows] / 60.0
-    draws = (None, None) if uniforms is None or break_uniforms is None else break_uniforms[:, rows]
-    params = _parameters(plan, garrison, quality[rows], lead_min,
-                         (break_fractions(plan.attacker_break, plan.attacker_break_concentration,
-                                          draws[0]),
-                          break_fractions(plan.defender_break, plan.defender_break_concentration,
-                                          draws[1])))
-    state = np.zeros((3, rows.size))  # attackers, standing defenders, air hits
+    params = _parameters(plan, garrison, quality[rows],
+                         np.zeros(rows.size) if lead_s is None else lead_s[rows] / 60.0,
+                         _break_points(plan, None if uniforms is None or break_uniforms is None
+                                       else break_uniforms[:, rows]))
+    state = np.zeros((3, rows.size))
     state[:2] = final[:2, rows]
-    dt = plan.step_min
-    steps = int(np.ceil(plan.max_minutes / dt))
-    qrf_steps = _span(params[QRF_STEP], 0.0)
-    air_minutes = (np.inf, -np.inf) if air is None else _span(
-        params[AIR_FROM], air.sorties * air.cycle_min)
+    steps = int(np.ceil(plan.max_minutes / plan.step_min))
+    schedule = _schedule(plan, params)
     for step in range(steps):
         if rows.size == 0:
             break
-        minute = step * dt
-        forces = state[:2]
-        if qrf_steps[0] <= step <= qrf_steps[1]:
-            forces[1] += plan.qrf_size * (params[QRF_STEP] == step)
-        alpha = params[ALPHA_SURPRISED] if minute < plan.surprise_min else params[ALPHA]
-        overhead = None
-        if air_minutes[0] <= minute < air_minutes[1] and (air.guidance_gain or air.fires):
-            overhead = _on_station(air, minute - params[AIR_FROM])
-        beta = plan.beta_per_min if overhead is None or not air.guidance_gain else \
-            plan.beta_per_min * (1.0 + air.guidance_gain * overhead[0])
-        mean = _mean_losses(forces, beta, alpha, dt)
-        # this step's uniforms of the fights going on, laid out like `forces`
+        # this step's uniforms of the fights going on, laid out like the forces
         u = None if uniforms is None else np.take(uniforms(), rows, axis=1)
-        forces -= _losses(mean, forces, u)
-        u_air = None if uniforms is None or air is None or not air.fires else air_uniforms()[rows]
-        if overhead is not None and air.fires:
-            _air_strikes(air, state, overhead, step, dt, params, u_air)
-        attackers, standing = forces
+        u_air = air_uniforms()[rows] if u is not None and strikes else None
+        _minute(plan, schedule, step, state, params, u, u_air)
+        attackers, standing = state[:2]
         ended = standing <= params[DEFENDERS_BREAK]
         ended |= attackers <= params[ATTACKERS_BREAK]
         done = np.flatnonzero(ended)
@@ -222,15 +204,59 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
                                            Outcome.OVERRUN, Outcome.REPELLED)
             _record(rows[done], state.take(done, axis=1), params.take(done, axis=1), step, final)
             going_on = np.flatnonzero(~ended)
-            rows, state, params = rows[going_on], state.take(going_on, axis=1), \
-                params.take(going_on, axis=1)
+            rows, state = rows[going_on], state.take(going_on, axis=1)
+            params = params.take(going_on, axis=1)
     _record(rows, state, params, steps - 1, final)  # time ran out
-    reinforced = plan.qrf_size * final[3]
     return AssaultResult(
         outcome=outcome,
         attacker_losses=np.where(occurs, plan.attackers - final[0], 0.0),
-        defender_losses=np.where(occurs, defenders + reinforced - final[1], 0.0),
+        defender_losses=np.where(occurs, defenders + plan.qrf_size * final[3] - final[1], 0.0),
         air_hits=final[2])
+
+
+def _break_points(plan: AssaultPlan, u: np.ndarray | None) -> tuple[np.ndarray | float, ...]:
+    """The attackers' and the defenders' break fractions, drawn from u's two rows."""
+    return (break_fractions(plan.attacker_break, plan.attacker_break_concentration,
+                            None if u is None else u[0]),
+            break_fractions(plan.defender_break, plan.defender_break_concentration,
+                            None if u is None else u[1]))
+
+
+class Schedule(NamedTuple):
+    """The steps in which some fight's relief may join and the minutes in which some fight's air
+    support may be overhead with anything to do there: outside them no fight needs a look."""
+
+    qrf_steps: tuple[float, float]
+    air_minutes: tuple[float, float]
+
+
+def _schedule(plan: AssaultPlan, params: np.ndarray) -> Schedule:
+    air = plan.air
+    busy = air is not None and (air.guidance_gain > 0 or air.fires)
+    return Schedule(_span(params[QRF_STEP], 0.0),
+                    _span(params[AIR_FROM], air.sorties * air.cycle_min) if busy else (np.inf, -np.inf))
+
+
+def _minute(plan: AssaultPlan, schedule: Schedule, step: int, state: np.ndarray, params: np.ndarray,
+            u: np.ndarray | None, u_air: np.ndarray | None) -> None:
+    """One step of every fight going on, in the model's order: the relief joins, surprise, air on
+    station, ground losses, air hits (docs/simulator.md, One minute, in order). Breaking is
+    `fight`'s."""
+    air, dt = plan.air, plan.step_min
+    minute = step * dt
+    forces = state[:2]
+    if schedule.qrf_steps[0] <= step <= schedule.qrf_steps[1]:
+        forces[1] += plan.qrf_size * (params[QRF_STEP] == step)
+    alpha = params[ALPHA_SURPRISED] if minute < plan.surprise_min else params[ALPHA]
+    overhead = None
+    beta = plan.beta_per_min
+    if schedule.air_minutes[0] <= minute < schedule.air_minutes[1]:
+        overhead = _on_station(air, minute - params[AIR_FROM])
+        if air.guidance_gain:
+            beta = beta * (1.0 + air.guidance_gain * overhead[0])
+    forces -= _losses(_mean_losses(forces, beta, alpha, dt), forces, u)
+    if overhead is not None and air.fires:
+        _air_strikes(air, state, overhead, step, dt, params, u_air)
 
 
 def _span(starts: np.ndarray, length: float) -> tuple[float, float]:
