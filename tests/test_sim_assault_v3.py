@@ -18,9 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
+from sahelsim.errors import UserError
 from sahelsim.sim.assault import AirPlan, AssaultPlan, Outcome, fight, warning_lead_s
 from sahelsim.sim.engine import compare, run
-from sahelsim.sim.scenario import parse_scenario
+from sahelsim.sim.scenario import load_scenario, parse_scenario
 
 
 def _plan(attackers: int = 100, alpha: float = 0.0, beta: float = 0.0, **changes) -> AssaultPlan:
@@ -426,3 +427,25 @@ def test_deterministic_assault_with_relief_and_air_fire_matches_the_ode() -> Non
     assert a0 - result.attacker_losses[0] == pytest.approx(y[0], abs=0.05)
     assert d0 + q - result.defender_losses[0] == pytest.approx(y[1], abs=0.05)
     assert result.air_hits[0] == pytest.approx(p * munitions, abs=1e-6)
+
+
+# --- the files ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("old, new, field, expected", [
+    ("max_minutes = 360", "max_minutes = 1441", "threat.assault.max_minutes", "a day"),
+    ("p_effect = 0.3", "fire_per_min = 1.5", "defence.air_support.fire_per_min", "unknown key"),
+    ("p_effect = 0.3", "sorties = 0", "defence.air_support.sorties", "greater than or equal to 1"),
+    ("p_effect = 0.3", "p_effect = 1.5", "defence.air_support.p_effect", "less than or equal to 1"),
+])
+def test_a_mistake_in_the_assault_fields_names_the_field(old, new, field, expected) -> None:
+    text = _air_scenario(AIR + "p_effect = 0.3\n")
+    assert old in text
+    with pytest.raises(UserError) as caught:
+        parse_scenario(text.replace(old, new, 1), file="air.toml")
+    assert caught.value.field == field and expected in str(caught.value)
+
+
+def test_a_day_long_assault_is_accepted_and_the_library_runs_six_hours() -> None:
+    assert parse_scenario(_long_fight("")).threat.assault.max_minutes == 1440
+    for name in ("post-drone-assault", "tongo-tongo-patrol-ambush", "borno-drone-raid"):
+        assert load_scenario(name).threat.assault.max_minutes == 360
