@@ -308,6 +308,15 @@ def test_the_lead_counts_only_alerts_before_the_first_shot_and_only_with_early_w
     assert warning_lead_s(replace(plan, early_warning=False), first_alert).tolist() == [0.0] * 4
 
 
+def test_warned_armed_fights_give_the_same_table_for_any_chunk_size() -> None:
+    """Every new draw (break points, air hits, killed) is laid out by replication."""
+    text = _warned(True).replace("[defence.qrf]", AIR + "p_effect = 0.5\n[defence.qrf]")
+    scenario = parse_scenario(text)
+    reference = run(scenario, 2500, seed=7, chunk_size=4096).table
+    assert reference.column("air_hits").to_numpy().sum() > 0
+    assert run(scenario, 2500, seed=7, chunk_size=700).table.equals(reference)
+
+
 # --- H: break points, killed and wounded --------------------------------------------------------
 
 @pytest.mark.parametrize("side", ["attackers", "defenders"])
