@@ -233,7 +233,7 @@ max_minutes = 360
 early_warning = {str(early_warning).lower()}
 [[defence.sensors]]
 name = "instant"
-type = "rf_detector"
+type = "drone_radar"  # it identifies nothing: weapons free, and the alert, on detection
 shape = "constant"
 range_m = 100000
 rate_per_s = 50
