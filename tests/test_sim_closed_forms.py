@@ -202,3 +202,88 @@ def test_tabulated_radar_hazard_integrates_like_the_closed_form() -> None:
 
     for t in (10.0, 50.0, 99.0):
         assert np.interp(t, table.times, table.cumulative) == pytest.approx(exact(t), rel=1e-4)
+
+
+def test_two_sensors_at_night_against_low_drones_detect_as_their_integrated_hazards() -> None:
+    """Radar (clutter at low altitude, range scaled by the fourth root of the RCS) and a camera
+    (night) fuse by adding hazards: P(detected by t) = 1 − exp(−∫ λ_radar + λ_camera), with each
+    hazard written out here from its equation and integrated by quadrature."""
+    from scipy.integrate import quad
+
+    from sahelsim.sim.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    mavic, radar, camera = (catalogue.platforms["mavic_3"], catalogue.sensors["drone_radar"],
+                            catalogue.sensors["eo_ir_camera"])
+    scenario = parse_scenario(SITE.replace('personnel = 10', 'personnel = 10\nnight = true') + """
+[[threat.sorties]]
+name = "low"
+platform = "mavic_3"
+count = 1
+role = "strike"
+start_range_m = 3000
+low_altitude = true
+[[defence.sensors]]
+name = "radar"
+type = "drone_radar"
+[[defence.sensors]]
+name = "camera"
+type = "eo_ir_camera"
+""")
+    radar_range = radar.range_m * (mavic.rcs_m2 / radar.rcs_ref_m2) ** 0.25
+    radar_rate = radar.rate_per_s * radar.low_altitude_factor
+    camera_rate = camera.rate_per_s * camera.night_factor
+
+    def hazard(t: float) -> float:
+        r = 3000 - mavic.speed_mps * t
+        total = radar_rate * (1 - (r / radar_range) ** 4) if r < radar_range else 0.0
+        if r < camera.range_m:
+            x = r / camera.range_m
+            total += camera_rate * (1 + math.exp(-12 * 0.7)) / (1 + math.exp(12 * (x - 0.7)))
+        return total
+
+    n = 100_000
+    times = run(scenario, n, seed=12).table.column("first_detection_s").to_numpy(zero_copy_only=False)
+    times = np.where(np.isnan(times), np.inf, times)
+    for t in (60.0, 90.0, 120.0, 150.0, 3000 / mavic.speed_mps):
+        expected = 1 - math.exp(-quad(hazard, 0, t, limit=200, points=[90.0, 128.0])[0])
+        observed = np.mean(times <= t)
+        assert abs(observed - expected) < _tolerance(expected, n) + 2e-3, (t, observed, expected)
+
+
+def test_one_gun_against_two_drones_serves_them_in_turn() -> None:
+    """Capacity by exact enumeration: two drones enter the gun's reach together and its window
+    holds n tries. The gun stays on the first until it falls (after K1 ~ Geometric(p) tries) and
+    then has n − K1 tries left for the second, so E[defeated] = P(K1 ≤ n) + P(K1 + K2 ≤ n)."""
+    p, n_tries, reach = 0.3, 4, 1000.0
+    engage_s = reach / 14.0 / (n_tries + 0.5)
+    scenario = parse_scenario(SITE + f"""
+[[threat.sorties]]
+name = "pair"
+platform = "mavic_3"
+count = 2
+role = "strike"
+start_range_m = 3000
+[[defence.sensors]]
+name = "instant"
+type = "drone_radar"
+shape = "constant"
+range_m = 100000
+rate_per_s = 50
+false_alarms_per_h = 0
+[[defence.effectors]]
+name = "gun"
+type = "gun"
+range_max_m = {reach}
+engage_s = {engage_s}
+p_kill = {p}
+[defence.command_delay]
+median_s = 0.001
+sigma = 0
+""")
+    first = 1 - (1 - p) ** n_tries
+    both = sum((k - 1) * p**2 * (1 - p) ** (k - 2) for k in range(2, n_tries + 1))  # NegBin(2, p) ≤ n
+    n = 100_000
+    defeated = run(scenario, n, seed=13).table.column("defeated").to_numpy()
+    assert np.mean(defeated == 2) == pytest.approx(both, abs=_tolerance(both, n))
+    assert defeated.mean() == pytest.approx(first + both, abs=2 * _tolerance(0.5, n))

@@ -40,14 +40,14 @@ from sahelsim import __version__
 from sahelsim.runtime.executors import map_ordered
 from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
 from sahelsim.sim import assault as assault_model
-from sahelsim.sim import isr
-from sahelsim.sim.identification import Classifier, identified
+from sahelsim.sim import binomial, isr
 from sahelsim.sim.catalogue import SensorType, load_catalogue
 from sahelsim.sim.costs import attacker_cost, defender_cost
 from sahelsim.sim.effectors import EffectorPlan, engage, tries_needed
 from sahelsim.sim.effects import AssetPlan, PeoplePlan, asset_losses, casualties, cover_minutes, latest_before
 from sahelsim.sim.outcomes import Accumulator, PairedAccumulator
-from sahelsim.sim.scenario import Scenario, SensorSpec
+from sahelsim.sim.identification import Classifier, identified
+from sahelsim.sim.scenario import AirSupport, Scenario, SensorSpec
 from sahelsim.sim.sensors import (HazardTable, false_alarm_slots, false_alarm_times, held, resolve,
                                   tabulate)
 from sahelsim.sim.tracks import Track
@@ -87,6 +87,7 @@ class Plan:
     isr_success_quality: float
     assault: assault_model.AssaultPlan | None
     garrison: int
+    killed_share: float  # of the defenders' losses
     amortised_usd: float
     expendable: np.ndarray  # (D,)
     unit_cost_usd: np.ndarray  # (D,)
@@ -231,8 +232,8 @@ def _assault_plan(scenario: Scenario) -> assault_model.AssaultPlan | None:
     spec, defence = scenario.threat.assault, scenario.defence
     if spec is None or defence.ground is None:
         return None
-    qrf, air = defence.qrf, defence.air_support
-    air_arrival_min = np.inf if air is None else (air.call_delay_s + air.arrival_s) / 60
+    qrf = defence.qrf
+    ends = [sortie.launch_window_s[1] for sortie in scenario.threat.sorties if sortie.count]
     return assault_model.AssaultPlan(
         attackers=spec.attackers, alpha_per_min=spec.alpha_per_min,
         beta_per_min=defence.ground.beta_per_min, attacker_break=spec.break_fraction,
@@ -241,11 +242,24 @@ def _assault_plan(scenario: Scenario) -> assault_model.AssaultPlan | None:
         probability_with_isr=spec.probability_with_isr, isr_gain=spec.isr_gain,
         surprise_factor=spec.surprise_factor, surprise_min=spec.surprise_min,
         max_minutes=spec.max_minutes,
+        start_s=max(ends, default=0.0) if spec.start_s is None else spec.start_s,
+        early_warning=defence.early_warning,
+        attacker_break_concentration=spec.break_concentration,
+        defender_break_concentration=defence.ground.break_concentration,
         qrf_size=0 if qrf is None else qrf.size,
         qrf_arrival_min=np.inf if qrf is None else (qrf.call_delay_s + qrf.travel_s) / 60,
-        air_fire_per_min=air.fire_per_min if air is not None and air.armed else 0.0,
-        air_fire_from_min=(air_arrival_min + air.authorisation_s / 60) if air is not None else np.inf,
-        warned=air is not None and air_arrival_min <= 0)
+        air=_air_plan(defence.air_support))
+
+
+def _air_plan(air: AirSupport | None) -> assault_model.AirPlan | None:
+    if air is None:
+        return None
+    return assault_model.AirPlan(
+        arrival_min=(air.call_delay_s + air.arrival_s) / 60, authorisation_min=air.authorisation_s / 60,
+        armed=air.armed, sorties=air.sorties, on_station_min=air.on_station_min,
+        turnaround_min=air.turnaround_min, munitions_per_sortie=air.munitions_per_sortie,
+        munitions_per_min=air.munitions_per_min, p_effect=air.p_effect,
+        guidance_gain=air.guidance_gain)
 
 
 def _amortised_usd(scenario: Scenario) -> float:
@@ -298,7 +312,7 @@ def compile_plan(scenario: Scenario) -> Plan:
                         dwell_needed_s=per_sortie([s.dwell_needed_s for s in sorties]),
                         camouflage=passive.camouflage, mean_find_s=find_s),
         isr_success_quality=scenario.threat.isr_success_quality,
-        assault=_assault_plan(scenario), garrison=site.personnel,
+        assault=_assault_plan(scenario), garrison=site.personnel, killed_share=site.killed_share,
         amortised_usd=_amortised_usd(scenario),
         expendable=per_sortie([p.expendable for p in platforms], bool),
         unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]),
@@ -357,6 +371,7 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
     expected_cas, drawn_cas = casualties(plan.people, delivered, delivery, cover_from,
                                          streams.uniform(Purpose.EFFECTS, (d,)))
     quality = isr.quality(plan.isr, launch, defeat_time, find)
+    first_alert = _min_by_row(alert, np.inf)  # the sorties' own: false tracks warn of no assault
     return {
         "replication": np.arange(start, stop, dtype=np.int64),
         "first_detection_s": _first_detection(launch, detected_at),
@@ -375,7 +390,7 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
         else np.zeros(streams.size),
         "isr_quality": quality,
         "isr_success": plan.isr.is_isr.any() & (quality >= plan.isr_success_quality),
-        **_assault_columns(plan, streams, drawn_cas, quality),
+        **_assault_columns(plan, streams, drawn_cas, quality, first_alert),
         "value_lost_usd": assets.value_lost_usd,
         "defender_cost_usd": defender_cost(plan.amortised_usd, fight.shots,
                                            np.array([e.cost_per_engagement_usd for e in plan.effectors]),
@@ -440,29 +455,63 @@ def _min_by_row(values: np.ndarray, initial: float) -> np.ndarray:
     return least
 
 
-def _assault_uniforms(streams: ChunkStreams) -> Iterator[np.ndarray]:
-    """Uniforms for each assault step, (2, R) per step (row 0 for the attackers' losses, 1 for the
-    defenders'), drawn STEPS_PER_DRAW steps at a time: fewer, larger draws, laid out by step and
-    replication, so chunking still changes nothing and each step's rows are contiguous."""
+def _assault_uniforms(streams: ChunkStreams, key: int = 0, sides: tuple[int, ...] = (2,)
+                      ) -> Iterator[np.ndarray]:
+    """Uniforms for each assault step, (*sides, R) per step (the losses: row 0 for the attackers',
+    1 for the defenders'; the air hits: `sides=()`, one row), drawn STEPS_PER_DRAW steps at a time:
+    fewer, larger draws, laid out by step and replication, so chunking still changes nothing and
+    each step's rows are contiguous."""
     while True:
-        yield from streams.uniform(Purpose.ASSAULT, leading=(STEPS_PER_DRAW, 2))
+        yield from streams.uniform(Purpose.ASSAULT, key=key, leading=(STEPS_PER_DRAW, *sides))
+
+
+# The assault's own streams beside its main one (the occurrence, then the losses step by step):
+# drawn from their own keys, a draw one defence makes and another does not (air hits), or that
+# came later (break points, the killed), moves none of the other numbers.
+BREAK_POINTS_KEY, AIR_HITS_KEY, KILLED_KEY = (name_key(f"assault {name}")
+                                              for name in ("break points", "air hits", "killed"))
 
 
 def _assault_columns(plan: Plan, streams: ChunkStreams, drone_casualties: np.ndarray,
-                     quality: np.ndarray) -> dict[str, np.ndarray]:
+                     quality: np.ndarray, first_alert: np.ndarray) -> dict[str, np.ndarray]:
+    """The assault's columns, and the killed and wounded among all the defenders' losses.
+
+    `first_alert` is each replication's first alert of a drone sortie (absolute seconds, +inf:
+    none): an alert before the assault's first shot warns the garrison.
+    """
     reps = streams.size
+    killed_u = streams.uniform(Purpose.ASSAULT, key=KILLED_KEY)
     if plan.assault is None:
         zeros = np.zeros(reps, dtype=np.int64)
         return {"assault_outcome": np.zeros(reps, dtype=np.int8), "assault_defender_losses": zeros,
-                "defender_losses": drone_casualties, "attacker_losses": zeros}
-    occurs = streams.uniform(Purpose.ASSAULT) < assault_model.launch_probability(plan.assault, quality)
+                "defender_losses": drone_casualties, "attacker_losses": zeros,
+                "assault_warning_min": np.zeros(reps), "air_hits": zeros,
+                **_killed_and_wounded(drone_casualties, plan.killed_share, killed_u)}
+    spec = plan.assault
+    occurs = streams.uniform(Purpose.ASSAULT) < assault_model.launch_probability(spec, quality)
+    lead = assault_model.warning_lead_s(spec, first_alert)
+    air_hits = None
+    if spec.air is not None and spec.air.fires:
+        air_hits = functools.partial(next, _assault_uniforms(streams, AIR_HITS_KEY, ()))
     result = assault_model.fight(
-        plan.assault, occurs, plan.garrison - drone_casualties, plan.garrison, quality,
-        uniforms=functools.partial(next, _assault_uniforms(streams)))
+        spec, occurs, plan.garrison - drone_casualties, plan.garrison, quality,
+        uniforms=functools.partial(next, _assault_uniforms(streams)), lead_s=lead,
+        break_uniforms=streams.uniform(Purpose.ASSAULT, key=BREAK_POINTS_KEY, leading=(2,)),
+        air_uniforms=air_hits)
     in_assault = np.rint(result.defender_losses).astype(np.int64)
+    losses = drone_casualties + in_assault
     return {"assault_outcome": result.outcome, "assault_defender_losses": in_assault,
-            "defender_losses": drone_casualties + in_assault,
-            "attacker_losses": np.rint(result.attacker_losses).astype(np.int64)}
+            "defender_losses": losses,
+            "attacker_losses": np.rint(result.attacker_losses).astype(np.int64),
+            "assault_warning_min": np.where(occurs, lead / 60, 0.0),
+            "air_hits": np.rint(result.air_hits).astype(np.int64),
+            **_killed_and_wounded(losses, plan.killed_share, killed_u)}
+
+
+def _killed_and_wounded(losses: np.ndarray, killed_share: float, u: np.ndarray) -> dict[str, np.ndarray]:
+    """Each loss is a death with `killed_share`: Binomial(losses, share) by inversion of u."""
+    killed = binomial.quantile(losses, killed_share, u).astype(np.int64)
+    return {"defender_killed": killed, "defender_wounded": losses - killed}
 
 
 # --- runs ----------------------------------------------------------------------------------------

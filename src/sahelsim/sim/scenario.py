@@ -54,6 +54,12 @@ MAX_DEPTH = 16  # the deepest legitimate path (a variant's shelter figure) is 7 
 DAMAGED_VALUE_SHARE = 0.25
 
 Force = Annotated[int, Field(ge=0, le=MAX_FORCE, description=FORCE_REASON)]
+MAX_MINUTES = 1440
+MINUTES_REASON = "at most 1,440 (a day): every minute is a step of every fight still going on"
+MAX_AIR_SORTIES = 64
+AIR_SORTIES_REASON = "at most 64: more than a day of back-to-back sorties"
+MAX_MUNITIONS = 1000
+MUNITIONS_REASON = "at most 1,000: the heaviest strike aircraft carry tens"
 
 
 class Asset(Strict):
@@ -83,6 +89,9 @@ class Site(Strict):
     noisy: bool = False
     find_time_s: Positive | None = Field(
         None, description="convoy only: mean time an ISR drone needs to find it (docs/simulator.md, ISR)")
+    killed_share: Probability = Field(
+        0.4, description="share of the defenders' losses killed, the rest wounded (range 0.25-0.55;"
+        " historically about 1 killed to 3 wounded, Tongo Tongo 2017 8 killed and 10 wounded)")
 
     @model_validator(mode="after")
     def _unique_assets(self) -> Site:
@@ -125,17 +134,24 @@ class Sortie(Strict):
 
 
 class Assault(Strict):
-    """Ground assault after the drones (docs/simulator.md, Ground assault): its size and how ISR changes its odds."""
+    """Ground assault after the drones (docs/simulator.md, Ground assault): its size, when it starts
+    and how ISR changes its odds."""
 
     attackers: Annotated[int, Field(ge=1, le=MAX_FORCE, description=FORCE_REASON)]
     alpha_per_min: Positive = Field(description="defenders hit per attacker per minute")
     probability_without_isr: Probability = 1.0
     probability_with_isr: Probability = 1.0
     isr_gain: NonNegative = Field(0.0, description="kappa: attacker effectiveness x (1 + kappa Q)")
-    break_fraction: Probability = 0.5
+    break_fraction: Probability = Field(0.5, description="mean share of the attackers left when"
+                                        " they break")
+    break_concentration: Positive = Field(
+        20.0, description="how tightly each fight's break point gathers round break_fraction (Beta)")
     surprise_factor: Annotated[float, Field(ge=1)] = 1.0
     surprise_min: NonNegative = 0.0
-    max_minutes: Annotated[int, Field(ge=1, le=600)] = 120
+    max_minutes: Annotated[int, Field(ge=1, le=MAX_MINUTES, description=MINUTES_REASON)] = 120
+    start_s: NonNegative | None = Field(
+        None, description="absolute time of the first shot (default: when the last drone sortie has"
+        " launched)")
 
 
 class Threat(Strict):
@@ -217,24 +233,40 @@ class GroundForce(Strict):
     number is the site's."""
 
     beta_per_min: Positive = Field(description="attackers hit per defender per minute")
-    break_fraction: Probability = 0.3
+    break_fraction: Probability = Field(0.3, description="mean share of the garrison left when the"
+                                        " defenders break")
+    break_concentration: Positive = Field(
+        20.0, description="how tightly each fight's break point gathers round break_fraction (Beta)")
 
 
 class QuickReactionForce(Strict):
+    """Relief called at the first alert before the assault, else at its first shot."""
+
     size: Force
     call_delay_s: NonNegative
     travel_s: NonNegative
 
 
 class AirSupport(Strict):
-    """Air overwatch (the Tongo Tongo question): armed adds fire, unarmed only warning."""
+    """Air overwatch (the Tongo Tongo question): sorties on station guide the defenders' fire and
+    take the surprise away; armed ones release munitions."""
 
     armed: bool
-    call_delay_s: NonNegative = Field(description="from the start of the assault to the call; "
-                                      "0 with arrival_s 0 means already on station")
+    call_delay_s: NonNegative = Field(description="from the first alert before the assault, else"
+                                      " its first shot, to the call; 0 with arrival_s 0 means"
+                                      " already on station")
     arrival_s: NonNegative
-    authorisation_s: NonNegative = 0.0
-    fire_per_min: NonNegative = Field(0.0, description="attackers hit per minute when armed")
+    authorisation_s: NonNegative = Field(0.0, description="from arrival until armed sorties may fire")
+    sorties: Annotated[int, Field(ge=1, le=MAX_AIR_SORTIES, description=AIR_SORTIES_REASON)] = 1
+    on_station_min: Positive = 60.0
+    turnaround_min: NonNegative = Field(60.0, description="off station between sorties")
+    munitions_per_sortie: Annotated[int, Field(ge=0, le=MAX_MUNITIONS,
+                                               description=MUNITIONS_REASON)] = 4
+    munitions_per_min: Positive = Field(0.5, description="release rate while firing")
+    p_effect: Probability = Field(0.5, description="chance one munition puts one attacker out of"
+                                  " action")
+    guidance_gain: NonNegative = Field(0.2, description="the defenders' fire x (1 + gain) while a"
+                                       " sortie is on station, armed or not")
 
 
 class Defence(Strict):
@@ -247,6 +279,8 @@ class Defence(Strict):
     ground: GroundForce | None = None
     qrf: QuickReactionForce | None = None
     air_support: AirSupport | None = None
+    early_warning: bool = Field(True, description="a drone alert before the assault takes its"
+                                " surprise away and calls the QRF and air support at once")
     days_amortised: Positive = Field(1.0, description="days of acquisition cost one scenario bears")
     engagement_policy: Literal["strike_first", "arrival"] = Field(
         "strike_first", description="order in which effectors take up targets: strike drones before"
