@@ -81,7 +81,8 @@ def share_power(p: float, n: int, big_n: int) -> float:
 
 
 def mean_power(mean: float, var: float, n: int, big_n: int) -> float:
-    """Power of the Welch test against a 10% shift of the mean, with the larger measured variance."""
+    """Power of the Welch test against a 10% shift of the twin's mean (the reference), with the
+    larger measured variance."""
     se = math.sqrt(var / n + var / big_n)
     shift = MEAN_SHIFT * abs(mean)
     return float(norm.cdf(shift / se - Z_CRIT) + norm.cdf(-shift / se - Z_CRIT))
@@ -90,11 +91,11 @@ def mean_power(mean: float, var: float, n: int, big_n: int) -> float:
 def test_power_is_enough(samples):
     variant, mesa, engine = samples
     n, big_n = len(mesa["assault_outcome"]), len(engine["assault_outcome"])
-    powers = {OUTCOMES[c]: share_power(float((engine["assault_outcome"] == c).mean()), n, big_n)
+    powers = {OUTCOMES[c]: share_power(float((mesa["assault_outcome"] == c).mean()), n, big_n)
               for c in OUTCOMES}
     for column in MEANS:
         var = max(mesa[column].var(ddof=1), engine[column].var(ddof=1))
-        powers[column] = mean_power(float(engine[column].mean()), var, n, big_n)
+        powers[column] = mean_power(float(mesa[column].mean()), var, n, big_n)
     weak = {k: round(v, 3) for k, v in powers.items() if v < POWER}
     assert not weak, (variant, n, weak)
 
