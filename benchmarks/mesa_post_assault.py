@@ -312,6 +312,19 @@ def load_params(name: str = SCENARIO, variant: str | None = None) -> dict:
     }
 
 
+def _binomial_pmf(n: int, p: float) -> list[float]:
+    return [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+
+
+def _convolve(a: list[float], b: list[float]) -> list[float]:
+    """The law of a sum of two independent counts."""
+    out = [0.0] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] += x * y
+    return out
+
+
 # --- agents -----------------------------------------------------------------------------------------
 
 class Target:
@@ -560,6 +573,8 @@ class TwinModel(mesa.Model):
         self.identified_n = 0
         self.false_alarms = 0
         self.casualties = 0
+        self.casualties_expected = 0.0  # the mean of the drawn count given what delivered
+        self.hits_pmf = [[1.0] for _ in params["assets"]]  # law of the hits on each kind, likewise
         self.hits = [0] * len(params["assets"])
         self.kills = [0] * len(params["assets"])
         self.sensor_agents = [Sensor(self, s, k) for k, s in enumerate(params["sensors"])]
@@ -660,10 +675,14 @@ class TwinModel(mesa.Model):
         latest = max((a for a in self.alerts if a <= now), default=None)
         if p["warning"] and latest is not None and now - latest <= p["cover_duration"]:
             share = p["cover_share"] * min(1.0, (now - latest) / p["cover_time"])
-        self.casualties += int(self.rng.binomial(p["exposed"], g["p_casualty"] * (1.0 - share)))
+        p_hurt = g["p_casualty"] * (1.0 - share)
+        self.casualties_expected += p["exposed"] * p_hurt
+        self.casualties += int(self.rng.binomial(p["exposed"], p_hurt))
         if g["target"] >= 0:
             asset = p["assets"][g["target"]]
-            hits = int(self.rng.binomial(asset["reach"], g["p_damage"] * asset["p_hit_factor"]))
+            p_hit = g["p_damage"] * asset["p_hit_factor"]
+            self.hits_pmf[g["target"]] = _convolve(self.hits_pmf[g["target"]], _binomial_pmf(asset["reach"], p_hit))
+            hits = int(self.rng.binomial(asset["reach"], p_hit))
             self.hits[g["target"]] += hits
             self.kills[g["target"]] += int(self.rng.binomial(hits, g["p_destroy"]))
 
@@ -720,7 +739,10 @@ class TwinModel(mesa.Model):
             "leakers": sum(d.delivered for d in self.drones),
             "false_alarms": self.false_alarms,
             "assets_damaged": sum(damaged), "assets_destroyed": sum(destroyed),
-            "casualties": casualties, "isr_quality": quality,
+            "assets_damaged_expected": sum(sum(min(k, a["count"]) * q for k, q in enumerate(pmf))
+                                           for pmf, a in zip(self.hits_pmf, p["assets"])),
+            "casualties_expected": self.casualties_expected, "casualties": casualties,
+            "isr_quality": quality,
             "isr_success": any(not g["strike"] for g in p["groups"]) and quality >= p["isr_success"],
             "cover_min": self.cover_minutes(), **fight,
             "defender_losses": losses, "defender_killed": killed, "defender_wounded": losses - killed,
