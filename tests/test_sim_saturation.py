@@ -373,3 +373,19 @@ def test_a_sensor_without_classification_can_divert_the_gun() -> None:
     leak_a, leak_b = a.column("leakers").to_numpy(), b.column("leakers").to_numpy()
     assert (leak_b > leak_a).any()
     assert b.column("false_alarms").to_numpy().mean() > a.column("false_alarms").to_numpy().mean()
+
+
+def test_weapons_free_trades_identification_time_for_false_tracks() -> None:
+    """The same radar and camera: identifying first screens the radar's false tracks out; weapons
+    free engages sooner and lets them through to the gun."""
+    sorties = _strikes(2, start_m=2800, window=(0, 3600))
+    sensors = (_sensor("radar", "drone_radar", false_alarms_per_h=30, **INSTANT)
+               + _sensor("camera", "eo_ir_camera", classify_range_m=600, classify_s=20.0))
+    gun = _effector("gun", "gun", range_max_m=1000.0, engage_s=10.0, p_kill=0.3)
+    careful = parse_scenario(_scenario(sorties=sorties, sensors=sensors, effectors=gun))
+    free = parse_scenario(_scenario(sorties=sorties, sensors=sensors, effectors=gun).replace(
+        'engagement_policy = "strike_first"', 'engagement_policy = "strike_first"\nidentify_first = false'))
+    a, b = run(careful, 2000, seed=11).table, run(free, 2000, seed=11).table
+    assert a.column("false_alarms").to_numpy().sum() == 0
+    assert b.column("false_alarms").to_numpy().mean() > 20
+    assert b.column("defeated").to_numpy().mean() > a.column("defeated").to_numpy().mean()

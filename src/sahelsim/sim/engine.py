@@ -282,7 +282,7 @@ def compile_plan(scenario: Scenario) -> Plan:
 
     is_strike = per_sortie([s.role == "strike" for s in sorties], bool)
     find_s = site.find_time_s / (1 - passive.route_variation) if site.kind == "convoy" else 0.0
-    classifiers = _classifiers(scenario, tracks, group_of)
+    classifiers = _classifiers(scenario, tracks, group_of) if scenario.defence.identify_first else []
     false_rate = _false_alarm_rate(scenario, screened=bool(classifiers))
     horizon = max((s.launch_window_s[1] + t.end_s for s, t in zip(sorties, tracks, strict=True)),
                   default=0.0)

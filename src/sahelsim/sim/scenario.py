@@ -282,6 +282,10 @@ class Defence(Strict):
     early_warning: bool = Field(True, description="a drone alert before the assault takes its"
                                 " surprise away and calls the QRF and air support at once")
     days_amortised: Positive = Field(1.0, description="days of acquisition cost one scenario bears")
+    identify_first: bool = Field(
+        True, description="engage only what a classifying sensor has identified (where the defence"
+        " has one); false: weapons free on detection, and every sensor's false tracks reach the"
+        " effectors")
     engagement_policy: Literal["strike_first", "arrival"] = Field(
         "strike_first", description="order in which effectors take up targets: strike drones before"
         " ISR drones, then by arrival at the perimeter; or by arrival alone")
