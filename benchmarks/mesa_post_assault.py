@@ -236,7 +236,8 @@ def load_params(name: str = SCENARIO, variant: str | None = None) -> dict:
     sensors = []
     for spec in defence.get("sensors", []):
         kind = sensor_kinds[spec["type"]]
-        classify = kind.get("classifies", False)
+        # weapons free (identify_first = false): nothing waits for identification, nothing screens
+        classify = kind.get("classifies", False) and defence.get("identify_first", True)
         c_range = spec.get("classify_range_m", kind.get("classify_range_m")) or spec.get(
             "range_m", kind["range_m"])
         if site.get("night", False) and kind["kind"] in ("eo_ir", "observer"):
@@ -589,7 +590,7 @@ class TwinModel(mesa.Model):
         rate = sum(s["false_per_h"] for s in params["sensors"]) / 3600.0
         self.false_rate = rate if not self.classifiers else 0.0
         if self.false_rate > 0:
-            self.at(self.rng.exponential(1.0 / self.false_rate), self.false_alarm)
+            self.next_false_alarm(0.0)
 
     # the clock
     def at(self, t: float, handler, *args, priority: int = Priority.DEFAULT) -> None:
@@ -659,7 +660,11 @@ class TwinModel(mesa.Model):
         phantom = FalseTrack(self, self.now)
         self.targets.append(phantom)
         self.alerted(phantom)
-        nxt = self.now + self.rng.exponential(1.0 / self.false_rate)
+        self.next_false_alarm(self.now)
+
+    def next_false_alarm(self, after: float) -> None:
+        """False tracks are a Poisson stream over [0, horizon]: the next comes an Exp gap later."""
+        nxt = after + self.rng.exponential(1.0 / self.false_rate)
         if nxt <= self.p["horizon"]:
             self.at(nxt, self.false_alarm)
 
