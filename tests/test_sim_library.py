@@ -82,8 +82,8 @@ def test_every_variant_does_at_least_as_well_as_the_baseline(name: str) -> None:
 
 def test_compare_reports_a_paired_interval_narrower_than_separate_ones() -> None:
     base, improved = load_scenario("borno-drone-raid"), load_scenario("borno-drone-raid@improved")
-    paired = compare(base, improved, runs=4000, seed=1)["metrics"]["casualties_expected"]
-    separate = [run(s, 4000, seed=1, keep_table=False).summary["means"]["casualties_expected"]
+    paired = compare(base, improved, runs=4000, seed=1)["metrics"]["casualties"]
+    separate = [run(s, 4000, seed=1, keep_table=False).summary["means"]["casualties"]
                 for s in (base, improved)]
     assert paired["difference"] == pytest.approx(separate[1]["mean"] - separate[0]["mean"])
     unpaired = (sum((m["ci95"][1] - m["mean"]) ** 2 for m in separate)) ** 0.5

@@ -10,12 +10,13 @@ its crew cannot tell. The number of tries it would need is drawn once per
 stream; the sortie falls at start + K·τ if K ≤ n. Every effector engages concurrently; the first kill
 wins and the others stop there.
 
-Capacity: an effector serves one target at a time, in the order the defence's engagement policy
-sets (strike drones first, then by arrival at the perimeter, by default), and stays on a target
-from its start until the target falls or leaves its range. An effector with an inventory (the
+Capacity: an effector serves one target at a time. Whenever it is free it takes, among the targets
+it can engage at that moment, the first in the defence's policy order (strike drones before ISR
+drones, then by arrival at the perimeter, by default), and stays on it until it falls or leaves
+its range; with nothing to engage it waits for the next target. An effector with an inventory (the
 interceptors at a launcher) makes no more engagements than it holds.
-The loop runs over the small dimensions (sorties by arrival rank, then effectors) and every step is
-array arithmetic over all replications.
+The loop runs over decisions (at most a few per effector and target), each one array arithmetic over
+all replications.
 """
 
 from __future__ import annotations
@@ -67,98 +68,107 @@ def tries_needed(uniforms: np.ndarray, p_kill: np.ndarray) -> np.ndarray:
     return k
 
 
-def engage(order: np.ndarray, launch: np.ndarray, alert: np.ndarray,
-           effectors: list[EffectorPlan], tries: list[np.ndarray]) -> Engagement:
-    """Serve sorties in `order` (R, D: sortie indices by arrival rank) with every effector.
+def engage(key: np.ndarray, launch: np.ndarray, alert: np.ndarray, effectors: list[EffectorPlan],
+           tries: list[np.ndarray]) -> Engagement:
+    """Every effector's engagements, decided in time order, for all replications at once.
 
-    `tries[j]` holds K for effector j, shaped (R, D) like `launch` and `alert` (absolute times).
-    The loop works on (D, R) copies ordered by rank, so each step reads whole contiguous rows, and
-    writes into rows allocated once (`out=`): a chunk takes a few hundred such steps, and fresh
-    arrays for each would cost about as much as the arithmetic.
+    `key` (R, T) orders the targets an effector may take (the policy: lower first; ties go to
+    the lower index); `launch` and `alert` are absolute times; `tries[j]` holds K for effector j.
+    Each round takes, in every replication, the effector that is free first: it settles the shots
+    of the engagement it ends, then takes the engageable target (alerted, in its window, not yet
+    fallen) that comes first by `key`, or waits for the next target to become engageable. Its
+    engagement ends when the target falls (to it or to another effector engaging it too) or leaves.
+    A kill found later by another effector can only shorten an engagement to a time not yet
+    reached, so deciding in order of free time never needs to undo a decision.
     """
-    reps, sorties = launch.shape
-    # flat index of each replication's sortie of each rank, laid out (rank, replication)
-    flat = np.add(order.T, np.arange(reps) * sorties, out=np.empty((sorties, reps), dtype=np.intp))
-
-    def by_rank(values: np.ndarray) -> np.ndarray:
-        """(D, R): row `rank` holds every replication's sortie of that arrival rank."""
-        return values.reshape(-1).take(flat)
-
-    alert_r = by_rank(alert)
-    lanes = [_Lane(effector, by_rank(launch + effector.window_in_s),
-                   by_rank(launch + effector.window_out_s), by_rank(k), reps)
-             for effector, k in zip(effectors, tries, strict=True)]
-    defeat_r = np.empty((sorties, reps))
-    index = layer_index_dtype(len(lanes))
-    by_r = np.empty((sorties, reps), dtype=index)
-    for rank in range(sorties):
-        best, best_j = defeat_r[rank], by_r[rank]
-        best.fill(np.inf)
-        best_j.fill(-1)
-        for j, lane in enumerate(lanes):
-            lane.aim(rank, alert_r[rank])
-            better = lane.kill < best
-            np.copyto(best, lane.kill, where=better)
-            np.copyto(best_j, j, where=better)
-        for lane in lanes:
-            lane.settle(rank, best)
-    defeat, by = np.empty((reps, sorties)), np.empty((reps, sorties), dtype=index)
-    defeat.reshape(-1)[flat] = defeat_r
-    by.reshape(-1)[flat] = by_r
-    shots = np.empty((reps, len(lanes)))
-    for j, lane in enumerate(lanes):
-        shots[:, j] = lane.shots
-    return Engagement(defeat_time=defeat, defeated_by=by, shots=shots)
+    reps, targets = launch.shape
+    lanes = len(effectors)
+    index = layer_index_dtype(lanes)
+    kill = np.full((reps, targets), np.inf)
+    by = np.full((reps, targets), -1, dtype=index)
+    if not lanes or not targets:
+        return Engagement(defeat_time=kill, defeated_by=by, shots=np.zeros((reps, lanes)))
+    state = _Lanes(effectors, launch, alert, tries)
+    while True:
+        j = state.free.argmin(axis=0)
+        now = state.free[j, np.arange(reps)]
+        rows = np.flatnonzero(np.isfinite(now))
+        if rows.size == 0:
+            break
+        j, now = j[rows], now[rows]
+        state.settle(j, rows, now)
+        target = state.choose(j, rows, now, key, kill)
+        engaging = np.flatnonzero(target >= 0)
+        if engaging.size:
+            state.take(j[engaging], rows[engaging], now[engaging], target[engaging], kill, by)
+    return Engagement(defeat_time=kill, defeated_by=by, shots=state.shots.T.copy())
 
 
-class _Lane:
-    """One effector's state across the ranks: its windows and tries by rank, when it is next free,
-    the engagements it spent, and scratch rows for the rank at hand."""
+class _Lanes:
+    """Every effector's state, (J, R): when it is next free, the target it is on (−1: none), when it
+    started, the tries its window holds and the engagements spent; and its windows and tries,
+    (J, R, T)."""
 
-    def __init__(self, effector: EffectorPlan, enter: np.ndarray, leave: np.ndarray,
-                 tries: np.ndarray, reps: int) -> None:
-        self.engage_s, self.enter, self.leave, self.tries = effector.engage_s, enter, leave, tries
-        self.inventory = effector.inventory
-        self.busy, self.shots = np.zeros(reps), np.zeros(reps)
-        self.start, self.count, self.kill = np.empty(reps), np.empty(reps), np.empty(reps)
-        self.scratch = np.empty(reps)
+    def __init__(self, effectors: list[EffectorPlan], launch: np.ndarray, alert: np.ndarray,
+                 tries: list[np.ndarray]) -> None:
+        self.engage_s = np.array([e.engage_s for e in effectors])
+        self.inventory = np.array([e.inventory for e in effectors])
+        self.leave = np.stack([launch + e.window_out_s for e in effectors])
+        ready = np.stack([np.maximum(alert, launch + e.window_in_s) for e in effectors])
+        with np.errstate(invalid="ignore"):  # inf vs inf: a false-track slot that never filled
+            ready[~(ready < self.leave)] = np.inf  # never engageable
+        self.ready, self.tries = ready, np.stack(tries)
+        shape = (len(effectors), launch.shape[0])
+        self.free = ready.min(axis=2)  # first decision: when its first target can be engaged
+        self.on = np.full(shape, -1, dtype=np.intp)
+        self.start, self.count, self.shots = np.zeros(shape), np.zeros(shape), np.zeros(shape)
 
-    def aim(self, rank: int, alert: np.ndarray) -> None:
-        """When this effector could start on the sortie of `rank`, the tries its window holds, and
-        when it would kill it alone (+inf: not in time).
+    def settle(self, j: np.ndarray, rows: np.ndarray, now: np.ndarray) -> None:
+        """Count the shots of the engagements ending `now`: the tries begun until the target fell
+        or left, never more than its window held or than it needed."""
+        on = self.on[j, rows]
+        busy = np.flatnonzero(on >= 0)
+        if busy.size == 0:
+            return
+        j, rows, on = j[busy], rows[busy], on[busy]
+        tau = self.engage_s[j]
+        fired = np.ceil((now[busy] - self.start[j, rows]) / tau)
+        fired = np.minimum(np.minimum(fired, self.count[j, rows]), self.tries[j, rows, on])
+        self.shots[j, rows] += np.fmax(fired, 0.0)
+        self.on[j, rows] = -1
 
-        The window's end is finite or −inf and its start finite or +inf, so their difference is
-        never +inf; it is NaN only for a false-track slot that never filled (+inf − +inf), and
-        `fmax` with 0 turns both that and a negative count into no tries.
-        """
-        start, count, kill = self.start, self.count, self.kill
-        np.maximum(alert, self.busy, out=start)
-        np.maximum(start, self.enter[rank], out=start)
-        with np.errstate(invalid="ignore"):
-            np.subtract(self.leave[rank], start, out=count)
-        np.divide(count, self.engage_s, out=count)
-        np.floor(count, out=count)
+    def choose(self, j: np.ndarray, rows: np.ndarray, now: np.ndarray, key: np.ndarray,
+               kill: np.ndarray) -> np.ndarray:
+        """The target each effector takes now (−1: none); one that takes none waits for the next
+        target to become engageable, or, empty or with nothing left to come, is done (+inf)."""
+        ready, later = self.ready[j, rows], now[:, None]
+        alive = kill[rows] > later
+        engageable = alive & (ready <= later) & (self.leave[j, rows] > later)
+        loaded = self.inventory[j] > self.shots[j, rows]
+        target = np.where(engageable, key[rows], np.inf).argmin(axis=1)
+        target[~(engageable.any(axis=1) & loaded)] = -1
+        idle = np.flatnonzero(target < 0)
+        upcoming = np.where(alive & (ready > later), ready, np.inf).min(axis=1)
+        self.free[j[idle], rows[idle]] = np.where(loaded[idle], upcoming[idle], np.inf)
+        return target
+
+    def take(self, j: np.ndarray, rows: np.ndarray, now: np.ndarray, target: np.ndarray,
+             kill: np.ndarray, by: np.ndarray) -> None:
+        """Start each effector on its target: the tries that fit before it leaves (and in the
+        inventory), its own kill if K of them suffice, the target's earliest kill, and when every
+        effector on that target is free again."""
+        tau, leave = self.engage_s[j], self.leave[j, rows, target]
+        count = np.floor((leave - now) / tau)
         np.fmax(count, 0.0, out=count)
-        if self.inventory < np.inf:  # no more tries than it has left
-            np.minimum(count, self.inventory - self.shots, out=count)
-        tries = self.tries[rank]
-        np.multiply(tries, self.engage_s, out=kill)
-        np.add(start, kill, out=kill)
-        kill[tries > count] = np.inf
-
-    def settle(self, rank: int, best: np.ndarray) -> None:
-        """Count the shots fired until the sortie fell (to any effector) or left, and hold the
-        effector busy that long if it started on the sortie at all: also when no whole engagement
-        fits before the sortie leaves, since the crew cannot know that (as in the Mesa twin, which
-        stays on its target until the target leaves)."""
-        fired = self.scratch
-        with np.errstate(invalid="ignore"):
-            np.subtract(best, self.start, out=fired)
-        np.divide(fired, self.engage_s, out=fired)
-        np.ceil(fired, out=fired)
-        np.minimum(fired, self.count, out=fired)
-        np.minimum(fired, self.tries[rank], out=fired)
-        np.fmax(fired, 0.0, out=fired)  # NaN (inf − inf: never started) fired nothing
-        self.shots += fired
-        until = np.minimum(self.leave[rank], best, out=fired)  # fired is spent: reuse its row
-        np.copyto(self.busy, until, where=self.start < until)
+        np.minimum(count, self.inventory[j] - self.shots[j, rows], out=count)
+        needed = self.tries[j, rows, target]
+        own = np.where(needed <= count, now + needed * tau, np.inf)
+        first = own < kill[rows, target]
+        kill[rows[first], target[first]] = own[first]
+        by[rows[first], target[first]] = j[first]
+        falls = kill[rows, target]
+        self.on[j, rows], self.start[j, rows], self.count[j, rows] = target, now, count
+        self.free[j, rows] = np.minimum(falls, leave)
+        for lane in range(len(self.engage_s)):  # others on the same target stop when it falls
+            same = np.flatnonzero(self.on[lane, rows] == target)
+            np.minimum.at(self.free[lane], rows[same], falls[same])

@@ -357,8 +357,8 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np
     false_at = _false_tracks(plan, streams)
     targets_launch, targets_alert = np.hstack([launch, false_at]), np.hstack([alert, false_at])
     arrival = np.concatenate([plan.arrival_s + plan.rank_offset_s, np.zeros(plan.phantom_slots)])
-    order = np.argsort(targets_launch + arrival, axis=1, kind="stable")
-    fight = engage(order, targets_launch, targets_alert, plan.effectors, _tries(plan, streams))
+    fight = engage(targets_launch + arrival, targets_launch, targets_alert, plan.effectors,
+                   _tries(plan, streams))
     defeat_time = fight.defeat_time[:, :d]
     defeated = np.isfinite(defeat_time)
     delivered = plan.is_strike & ~defeated
