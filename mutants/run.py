@@ -253,8 +253,8 @@ def report_block(outcomes: list[Outcome], seconds: float, jobs: int, baseline_s:
         f"{counts['killed']} killed, {counts['timeout']} timed out, {counts['survived']} survived, "
         f"{counts['error']} errors.",
         "",
-        f"Last full run: {seconds / 60:.1f} minutes with `--jobs {jobs}` ({os.cpu_count()} CPUs); the "
-        f"default test set ({', '.join(f'`{t}`' for t in tests)}) takes {baseline_s:.0f} s unmutated.",
+        f"Last full run: {seconds / 60:.1f} minutes with `--jobs {jobs}` on {os.cpu_count()} CPUs. The "
+        f"default test set ({', '.join(f'`{t}`' for t in tests)}) passes unmutated in {baseline_s:.0f} s.",
         "",
         "| id | mechanism | kind | result | killed by, or why it survives |",
         "|---|---|---|---|---|",

@@ -120,18 +120,23 @@ def _assert_mean(values: np.ndarray, expected: float, variance: float) -> None:
 
 # --- detection ------------------------------------------------------------------------------------
 
+def _case(sensor: str, conditions: dict, factors: list[str]) -> object:
+    """A named case: the sensor and the conditions it works in ("camera-day", "radar-low-night")."""
+    return pytest.param(sensor, conditions, factors, id="-".join([sensor, *conditions]))
+
+
 @pytest.mark.parametrize("sensor, conditions, factors", [
-    ("eo_ir_camera", {}, []),
-    ("eo_ir_camera", {"night": True}, ["night_factor"]),
-    ("eo_ir_camera", {"noisy": True, "low": True}, []),
-    ("observers", {"night": True}, ["night_factor"]),
-    ("observers", {"noisy": True}, ["noise_factor"]),
-    ("observers", {"night": True, "noisy": True}, ["night_factor", "noise_factor"]),
-    ("acoustic_array", {"noisy": True}, ["noise_factor"]),
-    ("acoustic_array", {"night": True}, []),
-    ("drone_radar", {"low": True}, ["low_altitude_factor"]),
-    ("drone_radar", {"night": True, "noisy": True}, []),
-    ("rf_detector", {"night": True, "noisy": True, "low": True}, []),
+    _case("eo_ir_camera", {}, []),
+    _case("eo_ir_camera", {"night": True}, ["night_factor"]),
+    _case("eo_ir_camera", {"noisy": True, "low": True}, []),
+    _case("observers", {"night": True}, ["night_factor"]),
+    _case("observers", {"noisy": True}, ["noise_factor"]),
+    _case("observers", {"night": True, "noisy": True}, ["night_factor", "noise_factor"]),
+    _case("acoustic_array", {"noisy": True}, ["noise_factor"]),
+    _case("acoustic_array", {"night": True}, []),
+    _case("drone_radar", {"low": True}, ["low_altitude_factor"]),
+    _case("drone_radar", {"night": True, "noisy": True}, []),
+    _case("rf_detector", {"night": True, "noisy": True, "low": True}, []),
 ])
 def test_night_noise_and_low_altitude_scale_the_detection_rate_of_the_sensors_they_degrade(
         sensor: str, conditions: dict, factors: list[str]) -> None:
@@ -259,16 +264,26 @@ def test_an_effector_that_downs_its_target_turns_to_the_next_at_once() -> None:
     assert rows["defeated"].min() == 2 and rows["leakers"].max() == 0
 
 
+def test_a_gun_downs_two_drones_only_when_they_come_far_enough_apart() -> None:
+    """Launches uniform over [0, W]: a gun needing 60 s for a sure kill downs the first drone at
+    T_IN + 60 and has the second's last 100 − 60 − gap seconds for it, enough for a burst only when
+    the gap is at least 20 s: both fall with P(|U₁ − U₂|·W ≥ 20) = (1 − 20/W)²."""
+    spread = 100
+    text = _scenario(_strike(count=2).replace("[0, 0]", f"[0, {spread}]") + INSTANT + NO_DELAY
+                     + _gun(engage_s=60, p_kill=1.0))
+    _assert_share(_columns(text, 20_000)["defeated"] == 2, (1 - 20 / spread) ** 2)
+
+
 def test_each_engagement_until_the_drone_falls_costs_what_it_expends() -> None:
     """An interceptor downs the drone with its first 30 s sortie; a gun that cannot hit it was on it
-    from the same moment and fired one 50 s burst, cut short by the kill. The defender pays a day
+    from the same moment and fired one 40 s burst, cut short by the kill (its window held two). The defender pays a day
     of its items' acquisition, one interceptor and one burst."""
     interceptor, gun = CATALOGUE.effectors["interceptor_drone"], CATALOGUE.effectors["gun"]
     assert interceptor.cost_per_engagement_usd > 0 and gun.cost_per_engagement_usd > 0
     items = [CATALOGUE.sensors["rf_detector"], interceptor, gun]
     text = _scenario(_strike() + INSTANT + NO_DELAY + _gun("interceptor", type_="interceptor_drone",
                                                            engage_s=30, p_kill=1.0)
-                     + _gun(engage_s=50, p_kill=0.0))
+                     + _gun(engage_s=40, p_kill=0.0))
     cost = _columns(text, 500)["defender_cost_usd"]
     expected = (sum(i.acquisition_usd / i.lifetime_days for i in items)
                 + interceptor.cost_per_engagement_usd + gun.cost_per_engagement_usd)
