@@ -291,12 +291,14 @@ def test_each_engagement_until_the_drone_falls_costs_what_it_expends() -> None:
 
 
 def test_the_acquisition_of_every_item_is_amortised_over_its_service_life_for_the_days_borne() -> None:
-    """Nothing comes in range and nothing is hit: the defender's cost is the days borne times the
-    sum of acquisition / service life over its sensors and effectors."""
+    """An ISR drone seen at once but loitering beyond every effector's reach: nothing is engaged and
+    nothing is hit, so the defender's cost is the days borne times the sum of acquisition / service
+    life over its sensors and effectors."""
     days = 30
-    items = [CATALOGUE.sensors["drone_radar"], CATALOGUE.sensors["observers"],
-             CATALOGUE.effectors["interceptor_drone"], CATALOGUE.effectors["gun"]]
-    text = _scenario(_isr(start_m=8000, standoff_m=6000) + f"""
+    items = [CATALOGUE.sensors["rf_detector"], CATALOGUE.sensors["drone_radar"],
+             CATALOGUE.sensors["observers"], CATALOGUE.effectors["interceptor_drone"],
+             CATALOGUE.effectors["gun"]]
+    text = _scenario(_isr(start_m=8000, standoff_m=6000) + INSTANT + f"""
 [defence]
 days_amortised = {days}
 [[defence.sensors]]
@@ -373,12 +375,14 @@ def test_no_more_people_are_hurt_than_are_on_the_site() -> None:
 
 def test_isr_quality_is_the_best_sorties_dwell_share_less_camouflage() -> None:
     """Two undefended ISR drones dwelling 500 s and 800 s of the 1000 s needed, camouflage 0.25:
-    Q = 0.8 · (1 − 0.25) in every replication."""
+    Q = 0.8 · (1 − 0.25) in every replication. They only watch: nothing leaks, nobody is hurt."""
     text = _scenario(_isr("short", dwell="dwell_s = 500") + _isr("long", dwell="dwell_s = 800") + """
 [defence.passive]
 camouflage = 0.25
-""")
-    assert _columns(text, 200)["isr_quality"] == pytest.approx(np.full(200, 0.6))
+""", site="exposed_per_delivery = 10")
+    rows = _columns(text, 200)
+    assert rows["isr_quality"] == pytest.approx(np.full(200, 0.6))
+    assert rows["leakers"].max() == 0 and rows["casualties_expected"].max() == 0
 
 
 def test_an_isr_drone_dwells_its_endurance_less_the_flight_out_and_back() -> None:
