@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench soak clean browser
+.PHONY: demo test bench soak mutants clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: $(STAMP)
 # simulation runs; writes its figures into docs/reliability.md and fails on any failure (minutes).
 soak: $(STAMP)
 	$(BIN)/python soak/reliability_soak.py
+
+# Domain mutation testing of the simulator: each mechanism removed, reversed or doubled must fail a
+# test (mutants/domain.toml); writes the score and every mutant into docs/validation.md (minutes).
+mutants: $(STAMP)
+	$(BIN)/python mutants/run.py
 
 clean:
 	rm -rf $(VENV) reports runs .pytest_cache
