@@ -41,6 +41,7 @@ type = "rf_detector"
 shape = "constant"
 range_m = 100000
 rate_per_s = 50
+classify_s = 0
 """
 NO_DELAY = """
 [defence.command_delay]
