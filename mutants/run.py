@@ -280,6 +280,10 @@ def write_report(path: Path, block: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Started in the background (`make mutants &`), a shell ignores Ctrl-C for us, and an ignored
+    # signal stays ignored in every child: the tests that interrupt a run would then wait forever.
+    # A handler of our own is reset to the default in each child instead.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel pytest runs")
     parser.add_argument("--only", action="append", metavar="ID", help="run this mutant (repeatable)")
