@@ -82,6 +82,13 @@ def test_an_armed_sortie_releases_floor_rate_times_its_firing_minutes(authorisat
     assert (result.air_hits == released + 5).all()
 
 
+def test_the_next_sortie_comes_only_after_the_turnaround() -> None:
+    """Two sorties of 10 minutes, 200 minutes apart, in a fight of 120: only the first fires."""
+    air = _air(sorties=2, on_station_min=10.0, turnaround_min=200.0, munitions_per_sortie=100,
+               munitions_per_min=0.5, p_effect=1.0)
+    assert (_fight(_plan(1000, air=air), 50).air_hits == 5).all()
+
+
 def test_a_sortie_stops_when_its_munitions_are_spent_and_the_next_comes_loaded() -> None:
     air = _air(sorties=3, on_station_min=30.0, turnaround_min=10.0, munitions_per_sortie=4,
                munitions_per_min=1.0, p_effect=1.0)

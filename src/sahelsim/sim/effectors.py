@@ -168,7 +168,7 @@ class _Lanes:
         by[rows[first], target[first]] = j[first]
         falls = kill[rows, target]
         self.on[j, rows], self.start[j, rows], self.count[j, rows] = target, now, count
-        self.free[j, rows] = np.minimum(falls, leave)
-        for lane in range(len(self.engage_s)):  # others on the same target stop when it falls
+        self.free[j, rows] = leave
+        for lane in range(len(self.engage_s)):  # every effector on it, this one too, stops when it falls
             same = np.flatnonzero(self.on[lane, rows] == target)
             np.minimum.at(self.free[lane], rows[same], falls[same])
