@@ -3,7 +3,7 @@
 The twin (`benchmarks/mesa_post_assault.py`) reads the same scenario and catalogue files itself and
 writes the 0.3.0 model again as agents on an event clock, sharing no code or constants with
 `sahelsim.sim`. Agreement checks the engine's vectorised shortcuts (hazard tables, capacity and
-identification queues, engagement by rank, inverted binomials, the assault's steps) against that
+identification queues, engagement in time order, inverted binomials, the assault's steps) against that
 plain reading, on the baseline and the `improved` defence (sensors that saturate and identify,
 jammer and guns, cover that ends, early warning, reaction force, armed air sorties).
 
