@@ -410,3 +410,19 @@ def test_weapons_free_trades_identification_time_for_false_tracks() -> None:
     assert a.column("false_alarms").to_numpy().sum() == 0
     assert b.column("false_alarms").to_numpy().mean() > 20
     assert b.column("defeated").to_numpy().mean() > a.column("defeated").to_numpy().mean()
+
+
+def test_an_effector_added_can_divert_another() -> None:
+    """A one-round gun downs the decoy at 37 s; freed that early, the jammer takes up the only
+    target it can engage, the loitering fibre-optic drone it cannot touch, and is still on it when
+    the strike drone comes. Without the gun it would have waited on the decoy until 107 s and then
+    taken the strike drone: adding an effector lets strikes through, and the model says so."""
+    jammer_only = parse_scenario(_isr_then_strike("strike_first"))
+    with_gun = parse_scenario(_isr_then_strike("strike_first") + _effector(
+        "one round", "gun", range_max_m=1000.0, engage_s=1.0, p_kill=1.0, inventory=1))
+    a, b = run(jammer_only, 3000, seed=15).table, run(with_gun, 3000, seed=15).table
+    # the jammer's only possible kill is the strike drone: it stops it two times in three alone,
+    # never once the gun has freed it early
+    assert a.column("defeated_by_jammer").to_numpy().mean() > 0.5
+    assert b.column("defeated_by_jammer").to_numpy().sum() == 0
+    assert b.column("defeated_by_one round").to_numpy().min() == 1  # the decoy, every time
