@@ -30,7 +30,6 @@ import functools
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -41,13 +40,13 @@ from sahelsim.runtime.executors import map_ordered
 from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
 from sahelsim.sim import assault as assault_model
 from sahelsim.sim import binomial, isr
-from sahelsim.sim.catalogue import SensorType, load_catalogue
+from sahelsim.sim.catalogue import load_catalogue
 from sahelsim.sim.costs import attacker_cost, defender_cost
 from sahelsim.sim.effectors import EffectorPlan, engage, tries_needed
 from sahelsim.sim.effects import AssetPlan, PeoplePlan, asset_losses, casualties, cover_minutes, latest_before
 from sahelsim.sim.outcomes import Accumulator, PairedAccumulator
 from sahelsim.sim.identification import Classifier, identified
-from sahelsim.sim.scenario import AirSupport, Scenario, SensorSpec
+from sahelsim.sim.scenario import AirSupport, Scenario
 from sahelsim.sim.sensors import (HazardTable, false_alarm_slots, false_alarm_times, held, resolve,
                                   tabulate)
 from sahelsim.sim.tracks import Track
@@ -169,12 +168,6 @@ def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarra
     return plans
 
 
-def _sensor_figure(spec: SensorSpec, kind: SensorType, name: str) -> Any:
-    """A sensor's figure: the scenario's override, else its catalogue type's."""
-    value = getattr(spec, name)
-    return getattr(kind, name) if value is None else value
-
-
 def _classifiers(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) -> list[Classifier]:
     """The classifying sensors, each with its classification window per sortie: its range (at night
     shortened by the sensor's night factor, as its sight is), from the sortie's entry to its end."""
@@ -184,13 +177,13 @@ def _classifiers(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) 
         kind = catalogue.sensors[spec.type]
         if not kind.classifies:
             continue
-        reach = _sensor_figure(spec, kind, "classify_range_m") or _sensor_figure(spec, kind, "range_m")
+        reach = spec.figure(kind, "classify_range_m") or spec.figure(kind, "range_m")
         if night and kind.kind in ("eo_ir", "observer"):
             reach *= kind.night_factor
         windows = np.array([track.window(0.0, reach) for track in tracks]).reshape(-1, 2)
         classifiers.append(Classifier(window_in_s=windows[group_of, 0], window_out_s=windows[group_of, 1],
-                                      classify_s=_sensor_figure(spec, kind, "classify_s"),
-                                      servers=_sensor_figure(spec, kind, "track_capacity")))
+                                      classify_s=spec.figure(kind, "classify_s"),
+                                      servers=spec.figure(kind, "track_capacity")))
     return classifiers
 
 
@@ -200,7 +193,7 @@ def _false_alarm_rate(scenario: Scenario, screened: bool) -> float:
     if screened:
         return 0.0
     catalogue = load_catalogue()
-    return sum(_sensor_figure(spec, catalogue.sensors[spec.type], "false_alarms_per_h")
+    return sum(spec.figure(catalogue.sensors[spec.type], "false_alarms_per_h")
                for spec in scenario.defence.sensors) / 3600.0
 
 
@@ -288,6 +281,7 @@ def compile_plan(scenario: Scenario) -> Plan:
                   default=0.0)
     phantoms = false_alarm_slots(false_rate, horizon)
     isr_last = scenario.defence.engagement_policy == "strike_first"
+    track_end = per_sortie([t.end_s for t in tracks])  # delivery, or the end of the dwell
     return Plan(
         label=scenario.label, group_of=group_of, tables=_hazard_tables(scenario, tracks),
         launch_start_s=per_sortie([s.launch_window_s[0] for s in sorties]),
@@ -308,7 +302,7 @@ def compile_plan(scenario: Scenario) -> Plan:
                           cover_duration_s=passive.cover_duration_s, personnel=site.personnel),
         isr=isr.IsrPlan(is_isr=per_sortie([s.role == "isr" for s in sorties], bool),
                         on_station_s=per_sortie([t.arrive_s for t in tracks]),
-                        off_station_s=per_sortie([t.end_s for t in tracks]),
+                        off_station_s=track_end,
                         dwell_needed_s=per_sortie([s.dwell_needed_s for s in sorties]),
                         camouflage=passive.camouflage, mean_find_s=find_s),
         isr_success_quality=scenario.threat.isr_success_quality,
@@ -317,8 +311,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         expendable=per_sortie([p.expendable for p in platforms], bool),
         unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]),
         autonomy_share=per_sortie([p.autonomy_share for p in platforms]),
-        track_end_s=per_sortie([t.end_s for t in tracks]),
-        track_capacity=sum(_sensor_figure(spec, catalogue.sensors[spec.type], "track_capacity")
+        track_end_s=track_end,
+        track_capacity=sum(spec.figure(catalogue.sensors[spec.type], "track_capacity")
                            for spec in scenario.defence.sensors),
         classifiers=classifiers, false_alarm_rate_per_s=false_rate, horizon_s=horizon,
         phantom_slots=phantoms,

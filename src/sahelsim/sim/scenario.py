@@ -32,7 +32,8 @@ from pydantic.fields import FieldInfo
 
 from sahelsim.errors import UserError
 from sahelsim.sim.catalogue import (EffectorType, Inventory, NonNegative, Platform, Positive,
-                                    Probability, Shape, Strict, TrackCapacity, load_catalogue)
+                                    Probability, SensorType, Shape, Strict, TrackCapacity,
+                                    load_catalogue)
 from sahelsim.sim.sources import Figure, FigureError, join, strip_figures
 
 BASELINE = "baseline"
@@ -185,6 +186,11 @@ class SensorSpec(Strict):
     classify_range_m: Positive | None = None
     classify_s: NonNegative | None = None
     false_alarms_per_h: NonNegative | None = None
+
+    def figure(self, kind: SensorType, name: str) -> Any:
+        """One of the sensor's figures: this sensor's own, else its catalogue type's."""
+        value = getattr(self, name)
+        return getattr(kind, name) if value is None else value
 
 
 class EffectorSpec(Strict):
