@@ -6,7 +6,7 @@ One run measures, on this machine and against baselines taken in the same run:
     a Mesa 3 model (`benchmarks/mesa_post_assault.py`), one replication = one model run, in two rows:
     the careful twin (clock jumping from event to event, one binomial draw per side and minute) and
     the naive twin (the same model on a 1 s clock, a coin flip per object and tick);
-(b) the engine's replications per second on one core, one process (`run(..., workers=1,
+(b) the engine's replications per second on one core, one process (`run(...,
     keep_table=False)`), at R = 1e3 ... 1e7, each R in a fresh subprocess pinned to one CPU;
 (c) the engine's floor: the time to draw only the random numbers the engine consumed for the same R,
     with the same generators and layout (each `ChunkStreams.draw` call of the timed run is counted
@@ -99,7 +99,7 @@ def engine_child(runs: int, chunk_size: int | None, variant: str | None) -> dict
             counts.clear()
             t0 = time.perf_counter()
             result = engine.run(scenario, runs=runs, seed=ENGINE_SEED, chunk_size=chunk,
-                                keep_table=False, workers=1)
+                                keep_table=False)
             timings.append(time.perf_counter() - t0)
             if sum(timings) >= MIN_TIMED_S or len(timings) >= 50:
                 break
@@ -362,7 +362,7 @@ def report(res: dict) -> str:
          " at the end (other work on the machine slows both sides alike)"),
         f"- Command: `{res['command']}`",
         ("- Engine measurements: each R in a fresh subprocess pinned to one CPU (`sched_setaffinity`),"
-        " `run(scenario, R, seed, workers=1, keep_table=False)`, chunk size "
+        " `run(scenario, R, seed, keep_table=False)`, chunk size "
         f"{eng[0]['chunk_size'] if eng else '?'}; R below 10^5 repeated for at least"
         f" {MIN_TIMED_S:.0f} s, median reported."),
         "",

@@ -158,7 +158,7 @@ def test_more_munitions_or_a_higher_p_effect_cost_the_attackers_more(more) -> No
     base, better = (parse_scenario(_air_scenario(AIR + f"munitions_per_sortie = {munitions}\n"
                                                  f"p_effect = {p}\n"))
                     for munitions, p in ((4, 0.3), more))
-    metrics = compare(base, better, runs=4000, seed=3)["metrics"]
+    metrics = compare(base, better, runs=4000, seed=3).metrics
     assert metrics["air_hits"]["ci95"][0] > 0
     assert metrics["attacker_losses"]["ci95"][0] > 0
 
@@ -276,7 +276,7 @@ def test_an_alert_after_the_first_shot_gives_no_warning() -> None:
 
 def test_early_warning_brings_the_relief_sooner_and_costs_fewer_defenders() -> None:
     unwarned, warned = parse_scenario(_warned(False)), parse_scenario(_warned(True))
-    metrics = compare(unwarned, warned, runs=4000, seed=6)["metrics"]
+    metrics = compare(unwarned, warned, runs=4000, seed=6).metrics
     assert metrics["defender_losses"]["ci95"][1] < 0
     assert metrics["attacker_losses"]["ci95"][0] > 0
 

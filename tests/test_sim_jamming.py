@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from sahelsim.runtime.local import LocalExecutor
 from sahelsim.sim.catalogue import load_catalogue
 from sahelsim.sim.engine import run
 from sahelsim.sim.scenario import load_scenario, parse_scenario
@@ -120,7 +121,7 @@ def test_jammed_runs_are_the_same_for_any_chunk_size_or_worker_count() -> None:
     assert any(e.type == "rf_jammer" for e in scenario.defence.effectors)
     reference = run(scenario, 4000, seed=9, chunk_size=4096).table
     assert run(scenario, 4000, seed=9, chunk_size=1000).table.equals(reference)
-    assert run(scenario, 4000, seed=9, chunk_size=1500, workers=2).table.equals(reference)
+    assert run(scenario, 4000, seed=9, chunk_size=1500, executor=LocalExecutor(2)).table.equals(reference)
 
 
 def test_a_jammer_added_leaves_every_other_number_of_a_replication_alone() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sahelsim.runtime.local import LocalExecutor
 from sahelsim.runtime.seeds import ChunkStreams, Purpose
 from sahelsim.sim.catalogue import load_catalogue
 from sahelsim.sim.engine import compare, run
@@ -53,7 +54,7 @@ def _assert_no_worse(first, second, runs: int = 3000) -> None:
     overrun_b = b.column("assault_outcome").to_numpy() == 2
     assert not (overrun_b & ~overrun_a).any(), f"{second.label}: overrun where it held"
     losses = compare(_without_early_warning(first), _without_early_warning(second), runs=runs,
-                     seed=seed)["metrics"]["defender_losses"]
+                     seed=seed).metrics["defender_losses"]
     assert losses["ci95"][0] <= 0, f"{second.label} vs {first.label}: defender losses rose, {losses}"
 
 
@@ -82,7 +83,7 @@ def test_every_variant_does_at_least_as_well_as_the_baseline(name: str) -> None:
 
 def test_compare_reports_a_paired_interval_narrower_than_separate_ones() -> None:
     base, improved = load_scenario("borno-drone-raid"), load_scenario("borno-drone-raid@improved")
-    paired = compare(base, improved, runs=4000, seed=1)["metrics"]["casualties"]
+    paired = compare(base, improved, runs=4000, seed=1).metrics["casualties"]
     separate = [run(s, 4000, seed=1, keep_table=False).summary["means"]["casualties"]
                 for s in (base, improved)]
     assert paired["difference"] == pytest.approx(separate[1]["mean"] - separate[0]["mean"])
@@ -94,7 +95,7 @@ def test_compare_reports_a_paired_interval_narrower_than_separate_ones() -> None
 def test_a_paired_difference_of_a_sometimes_missing_metric_is_over_complete_pairs() -> None:
     """The first detection is missing where nothing was detected; the baseline misses some."""
     base, improved = load_scenario("post-drone-assault"), load_scenario("post-drone-assault@improved")
-    detection = compare(base, improved, runs=3000, seed=2)["metrics"]["first_detection_s"]
+    detection = compare(base, improved, runs=3000, seed=2).metrics["first_detection_s"]
     assert 0 < detection["pairs"] < 3000
     assert detection["difference"] == pytest.approx(detection["second"] - detection["first"])
 
@@ -103,7 +104,7 @@ def test_a_layer_only_the_second_defence_has_is_compared_against_none() -> None:
     base, improved = load_scenario("post-drone-assault"), load_scenario("post-drone-assault@improved")
     new = {e.name for e in improved.defence.effectors} - {e.name for e in base.defence.effectors}
     assert new, "the improved post should add an effector"
-    metrics = compare(base, improved, runs=2000, seed=3)["metrics"]
+    metrics = compare(base, improved, runs=2000, seed=3).metrics
     for name in new:
         layer = metrics[f"defeated_by_{name}"]
         assert layer["first"] == 0 and layer["second"] > 0
@@ -123,7 +124,7 @@ def test_same_seed_same_table_for_any_chunk_size_or_worker_count() -> None:
     scenario = load_scenario("post-drone-assault")
     reference = run(scenario, 5000, seed=9, chunk_size=4096).table
     assert run(scenario, 5000, seed=9, chunk_size=1000).table.equals(reference)
-    assert run(scenario, 5000, seed=9, chunk_size=1500, workers=2).table.equals(reference)
+    assert run(scenario, 5000, seed=9, chunk_size=1500, executor=LocalExecutor(2)).table.equals(reference)
     assert not run(scenario, 5000, seed=10, chunk_size=4096).table.equals(reference)
 
 

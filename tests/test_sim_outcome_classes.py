@@ -33,13 +33,13 @@ def test_no_mean_or_quantile_of_outcome_codes_is_reported() -> None:
     assert "assault_outcome" not in summary["means"]
     assert "assault_outcome" not in summary["distributions"]
     assert "assault_outcome" not in compare(load_scenario(SCENARIO), load_scenario(SCENARIO, "improved"),
-                                            runs=2000, seed=5)["metrics"]
+                                            runs=2000, seed=5).metrics
 
 
 def test_a_comparison_gives_the_change_in_each_share_with_a_paired_interval() -> None:
     base, improved = load_scenario(SCENARIO), load_scenario(SCENARIO, "improved")
     result = compare(base, improved, runs=3000, seed=5)
-    changes = result["outcome_classes"]["assault_outcome"]
+    changes = result.outcome_classes["assault_outcome"]
     assert set(changes) == set(CLASSES)
     assert sum(change["difference"] for change in changes.values()) == pytest.approx(0.0, abs=1e-12)
     separate = [run(s, 3000, seed=5, keep_table=False).summary["outcome_classes"]["assault_outcome"]

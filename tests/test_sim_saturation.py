@@ -228,7 +228,7 @@ def test_false_alarms_cost_the_effectors_their_shots() -> None:
         "radar", "drone_radar", false_alarms_per_h=0, **INSTANT)))
     noisy = parse_scenario(_scenario(sorties=sorties, effectors=gun, sensors=_sensor(
         "radar", "drone_radar", false_alarms_per_h=20, **INSTANT)))
-    change = compare(quiet, noisy, 2000, seed=4)["metrics"]["defender_cost_usd"]
+    change = compare(quiet, noisy, 2000, seed=4).metrics["defender_cost_usd"]
     per_burst = 20.0  # the gun's ammunition per engagement in the catalogue
     expected = 20 * (3600 + 200) / 3600 * per_burst
     assert change["difference"] == pytest.approx(expected, rel=0.1)
@@ -287,7 +287,7 @@ emits = false
 def test_strike_drones_are_served_before_isr_drones() -> None:
     first = parse_scenario(_isr_then_strike("arrival"))
     strike_first = parse_scenario(_isr_then_strike("strike_first"))
-    change = compare(first, strike_first, 3000, seed=7)["metrics"]["leakers"]
+    change = compare(first, strike_first, 3000, seed=7).metrics["leakers"]
     assert change["difference"] < -0.5 and change["ci95"][1] < 0
 
 

@@ -1,3 +1,70 @@
-"""sahelsim: from the documented record of drone warfare in the Sahel to defensive decisions."""
+"""sahelsim: from the documented record of drone warfare in the Sahel to defensive decisions.
+
+The front door: the verbs a user needs, each a thin name for the library function that does it.
+
+    import sahelsim
+
+    base = sahelsim.load_scenario("post-drone-assault")
+    better = sahelsim.load_scenario("post-drone-assault@improved")
+    sahelsim.run(base, runs=100_000, seed=7).to_frame()             # means and 95% intervals
+    sahelsim.compare(base, better, runs=100_000, seed=7).to_frame()  # paired, common random numbers
+    sahelsim.run(base, 100_000, executor=sahelsim.LocalExecutor(4))  # four local processes
+
+    summary = sahelsim.ingest(["acled_export.csv"], db="record.duckdb")
+    sahelsim.drone_trends("record.duckdb")
+    sahelsim.tag_text("Un drone a largué deux charges sur le camp")
+
+A user's mistake raises `sahelsim.UserError`, whose message names the file, row and field.
+Names are imported when first used, so `import sahelsim` (and every CLI command) stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.3.0"
+
+# name -> the module that defines it
+_EXPORTS = {
+    "UserError": "sahelsim.errors",
+    "Scenario": "sahelsim.sim.scenario",
+    "list_library": "sahelsim.sim.scenario",
+    "load_scenario": "sahelsim.sim.scenario",
+    "with_figures": "sahelsim.sim.scenario",
+    "load_catalogue": "sahelsim.sim.catalogue",
+    "run": "sahelsim.sim.engine",
+    "compare": "sahelsim.sim.engine",
+    "RunResult": "sahelsim.sim.engine",
+    "CompareResult": "sahelsim.sim.engine",
+    "save_run": "sahelsim.sim.results",
+    "LocalExecutor": "sahelsim.runtime.local",
+    "ingest": "sahelsim.evidence.ingest",
+    "drone_trends": "sahelsim.evidence.trends",
+    "tag_text": "sahelsim.evidence.tagging",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time `__getattr__` imports on first use
+    from sahelsim.errors import UserError
+    from sahelsim.evidence.ingest import ingest
+    from sahelsim.evidence.tagging import tag_text
+    from sahelsim.evidence.trends import drone_trends
+    from sahelsim.runtime.local import LocalExecutor
+    from sahelsim.sim.catalogue import load_catalogue
+    from sahelsim.sim.engine import CompareResult, RunResult, compare, run
+    from sahelsim.sim.results import save_run
+    from sahelsim.sim.scenario import Scenario, list_library, load_scenario, with_figures
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'sahelsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return [*__all__, "__version__"]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import typer
@@ -16,10 +14,9 @@ from rich.text import Text
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.errors import UserError
-from sahelsim.runtime.executors import default_workers
-from sahelsim.runtime.staging import staging_folder
+from sahelsim.runtime.local import LocalExecutor, default_workers
 from sahelsim.sim import engine
-from sahelsim.sim.charts import write_charts
+from sahelsim.sim.results import save_run
 from sahelsim.sim.scenario import list_library, load_scenario, validate_file
 
 scenario_app = typer.Typer(help="Documented drone-threat scenarios: compare defences by simulation.",
@@ -45,33 +42,9 @@ HEADLINE = ("leakers", "assets_damaged", "assets_destroyed", "casualties_expecte
             "attacker_cost_usd")
 
 
-def _workers(asked: int | None, runs: int, chunk_size: int) -> int:
+def _executor(asked: int | None, runs: int, chunk_size: int) -> LocalExecutor:
     """All CPUs unless asked otherwise, but never more workers than chunks to give them."""
-    return min(asked or default_workers(), math.ceil(runs / chunk_size))
-
-
-@contextmanager
-def _staging(out: Path) -> Iterator[Path]:
-    """A scratch folder inside `out` for a run's files, which replace those in `out` only once the
-    run is complete: an interrupted or failed run leaves the previous results whole, and a killed
-    run's folder is removed by the next run (`runtime.staging`)."""
-    with ExitStack() as stack:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            staging = stack.enter_context(staging_folder(out))
-        except OSError as error:
-            raise UserError(f"cannot write to the output folder: {error.strerror or error}",
-                            file=str(out)) from None
-        try:
-            yield staging
-            taken = [out / path.name for path in staging.iterdir() if (out / path.name).is_dir()]
-            if taken:
-                raise UserError("a folder stands where the results go", file=str(taken[0]))
-            for path in staging.iterdir():
-                os.replace(path, out / path.name)
-        except OSError as error:
-            raise UserError(f"cannot write the results: {error.strerror or error}",
-                            file=str(error.filename or out)) from None
+    return LocalExecutor(min(asked or default_workers(), math.ceil(runs / chunk_size)))
 
 
 def _progress() -> Progress:
@@ -176,20 +149,14 @@ def run_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml 
     """Simulate a scenario: replications.parquet, summary.json and charts in the output folder."""
     scenario = load_scenario(name)
     total = runs or (PRECISION_CAP if precision is not None else DEFAULT_RUNS)
-    out = out or Path("runs") / f"{scenario.label.replace('@', '.')}-{seed}"
-    with _staging(out) as staging:
-        with _progress() as bar:
-            task = bar.add_task(scenario.label, total=total)
-            result = engine.run(scenario, total, seed, chunk_size=chunk_size, keep_table=False,
-                                workers=_workers(workers, total, chunk_size),
-                                progress=lambda done, _: bar.update(task, completed=done),
-                                parquet_path=staging / "replications.parquet", precision=precision)
-        summary = result.summary
-        (staging / "summary.json").write_text(json.dumps(summary, indent=1, default=str), "utf-8")
-        write_charts(summary, staging, scenario.label)
-        files = sorted(out / path.name for path in staging.iterdir())
-    data = {"scenario": scenario.label, "runs": result.runs, "seed": seed, "out": str(out),
-            "files": [str(path) for path in files],
+    with _progress() as bar:
+        task = bar.add_task(scenario.label, total=total)
+        saved = save_run(scenario, total, seed, out, executor=_executor(workers, total, chunk_size),
+                         chunk_size=chunk_size, precision=precision,
+                         progress=lambda done, _: bar.update(task, completed=done))
+    summary, out = saved.result.summary, saved.out
+    data = {"scenario": scenario.label, "runs": saved.result.runs, "seed": seed, "out": str(out),
+            "files": [str(path) for path in saved.files],
             "summary": {key: summary[key] for key in ("means", "proportions", "outcome_classes",
                                                       "defeats_by_layer", "cost_exchange_ratio",
                                                       "cost_exchange_ratio_ci95")}}
@@ -213,19 +180,19 @@ def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .
     with _progress() as bar:
         task = bar.add_task(f"{a.label} vs {b.label}", total=total)
         result = engine.compare(a, b, total, seed, chunk_size=chunk_size,
-                                workers=_workers(workers, total, chunk_size),
+                                executor=_executor(workers, total, chunk_size),
                                 progress=lambda done, _: bar.update(task, completed=done))
 
     def render() -> None:
         table = Table(title=f"{b.label} − {a.label}: {total:,} paired replications, seed {seed}")
         for column in ("outcome", a.label, b.label, "difference", "95% interval"):
             table.add_column(column, justify="left" if column == "outcome" else "right")
-        for name, m in [*result["metrics"].items(), *_class_rows(result["outcome_classes"])]:
+        for name, m in [*result.metrics.items(), *_class_rows(result.outcome_classes)]:
             table.add_row(name, _number(m["first"]), _number(m["second"]),
                           _number(m["difference"], "+.3f"), _interval(m["ci95"], "+.3f"))
         console.print(table)
-        if not result["same_threat"]:
+        if not result.same_threat:
             console.print(Text.assemble(("note:", "yellow"), " the two scenarios face different threats;"
                                         " this compares scenarios, not only defences"))
 
-    emit(result, as_json, render)
+    emit(result.to_dict(), as_json, render)

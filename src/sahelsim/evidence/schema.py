@@ -66,7 +66,7 @@ EVENT_COLUMNS: dict[str, str] = {**ACLED_COLUMNS, **DERIVED_COLUMNS}
 TEXT_COLUMNS = frozenset(name for name, kind in ACLED_COLUMNS.items()
                          if kind == "VARCHAR" and name != "event_id_cnty")
 
-# ACLED's interaction codes (FACTS: inter1/inter2); the API returns the labels unless inter_num=1.
+# ACLED's interaction codes (ACLED codebook: inter1/inter2); the API returns the labels unless inter_num=1.
 INTER_LABELS: dict[int, str] = {
     1: "State forces",
     2: "Rebel groups",

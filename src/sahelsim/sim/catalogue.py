@@ -1,6 +1,6 @@
 """Catalogues of threat platforms and of defences, read from `catalogue/*.toml`.
 
-Every figure there carries its source (a spec sheet, a report from FACTS.md, or "assumption") and
+Every figure there carries its source (a spec sheet, a published report, or "assumption") and
 uncertain ones a range; see `sources.py`. Scenario files name entries by key (`platform =
 "mavic_3"`, `type = "drone_radar"`) and may override single figures.
 
@@ -11,14 +11,18 @@ per class, never per variant of a weapon.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sahelsim.sim.sources import Figure, strip_figures
+from sahelsim.errors import UserError
+from sahelsim.sim.sources import Figure, FigureError, set_at, strip_figures
 
+CATALOGUE = "the bundled catalogue"
 PlatformClass = Literal["quadcopter", "enterprise_quadcopter", "fpv", "fixed_wing"]
 PLATFORM_CLASSES: tuple[str, ...] = PlatformClass.__args__  # type: ignore[attr-defined]
 
@@ -112,6 +116,35 @@ class Catalogue(Strict):
     sensors: dict[str, SensorType]
     effectors: dict[str, EffectorType]
     figures: dict[str, Figure]
+
+    def with_figures(self, values: Mapping[str, float]) -> Catalogue:
+        """The catalogue with the numbers at the given paths replaced (`platforms.mavic_3.p_casualty`,
+        `defences.sensors.rf_detector.range_m`), as `scenario.with_figures` does for a scenario.
+
+        Raises `UserError` naming the path; the bundled catalogue itself is left as it was.
+        """
+        dump = self.model_dump(by_alias=True, exclude={"figures"})
+        document = {"platforms": dump.pop("platforms"), "defences": dump}
+        figures = dict(self.figures)
+        for path, value in values.items():
+            try:
+                set_at(document, path, value)
+            except FigureError as error:
+                raise UserError(str(error), file=CATALOGUE, field=path) from None
+            figure = figures.get(path)
+            if figure is not None:
+                if not figure.allows(value):
+                    raise UserError(f"expected a value within the declared range [{figure.low}, "
+                                    f"{figure.high}], got {value}", file=CATALOGUE, field=path)
+                figures[path] = replace(figure, value=value)
+        try:
+            checked = DefenceCatalogue.model_validate(document["defences"])
+            platforms = {key: Platform.model_validate(entry) for key, entry in document["platforms"].items()}
+        except ValidationError as error:
+            raise UserError(error.errors()[0]["msg"], file=CATALOGUE,
+                            field=", ".join(map(str, values))) from None
+        return Catalogue(platforms=platforms, sensors=checked.sensors, effectors=checked.effectors,
+                         figures=figures)
 
 
 def _read(name: str) -> tuple[dict, dict[str, Figure]]:

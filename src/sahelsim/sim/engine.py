@@ -6,7 +6,8 @@ Public API (used by the CLI, the analysis layer and `benchmarks/`):
     result = run(scenario, runs=100_000, seed=7)          # RunResult
     result.table                                          # pyarrow.Table, one row per replication
     result.summary                                        # dict: means, 95% intervals, convergence
-    compare(a, b, runs, seed)                             # paired difference under common random numbers
+    compare(a, b, runs, seed)                             # CompareResult: paired, common random numbers
+    run(scenario, runs, seed, executor=LocalExecutor(4))  # four local processes; no number changes
 
     plan = compile_plan(scenario)                         # the hot path, for benchmarks:
     columns = simulate_chunk(plan, seed, start, stop)     # dict[str, np.ndarray] for reps [start, stop)
@@ -26,21 +27,23 @@ assault → costs.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sahelsim import __version__
-from sahelsim.runtime.executors import map_ordered
+from sahelsim.runtime.executors import Executor, or_local
 from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
 from sahelsim.sim import assault as assault_model
 from sahelsim.sim import binomial, isr
-from sahelsim.sim.catalogue import load_catalogue
+from sahelsim.sim.catalogue import Catalogue, load_catalogue
 from sahelsim.sim.costs import attacker_cost, defender_cost
 from sahelsim.sim.effectors import EffectorPlan, engage, tries_needed
 from sahelsim.sim.effects import AssetPlan, PeoplePlan, asset_losses, casualties, cover_minutes, latest_before
@@ -106,8 +109,7 @@ class Plan:
 
 # --- compiling a scenario --------------------------------------------------------------------
 
-def _tracks(scenario: Scenario) -> list[Track]:
-    catalogue = load_catalogue()
+def _tracks(scenario: Scenario, catalogue: Catalogue) -> list[Track]:
     tracks = []
     for sortie in scenario.threat.sorties:
         platform = catalogue.platforms[sortie.platform]
@@ -122,8 +124,8 @@ def _tracks(scenario: Scenario) -> list[Track]:
     return tracks
 
 
-def _hazard_tables(scenario: Scenario, tracks: list[Track]) -> list[HazardTable]:
-    catalogue, site = load_catalogue(), scenario.site
+def _hazard_tables(scenario: Scenario, catalogue: Catalogue, tracks: list[Track]) -> list[HazardTable]:
+    site = scenario.site
     tables = []
     for sortie, track in zip(scenario.threat.sorties, tracks, strict=True):
         platform = catalogue.platforms[sortie.platform]
@@ -135,15 +137,14 @@ def _hazard_tables(scenario: Scenario, tracks: list[Track]) -> list[HazardTable]
     return tables
 
 
-def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarray,
-                    phantoms: int) -> list[EffectorPlan]:
+def _effector_plans(scenario: Scenario, catalogue: Catalogue, tracks: list[Track],
+                    group_of: np.ndarray, phantoms: int) -> list[EffectorPlan]:
     """Each effector's windows and kill probability per sortie. A jammer's is zero against a sortie
     that does not listen; against one that does, it is the class's, and whether the sortie flies
     on autonomously is drawn per replication (`_tries`), not folded into p.
 
     `phantoms` false tracks follow the sorties: each is in range for one engagement from its
     alert and cannot be killed, so an effector that takes it up loses exactly that time."""
-    catalogue = load_catalogue()
     sorties = scenario.threat.sorties
     platforms = [catalogue.platforms[s.platform] for s in sorties]
     plans = []
@@ -168,10 +169,11 @@ def _effector_plans(scenario: Scenario, tracks: list[Track], group_of: np.ndarra
     return plans
 
 
-def _classifiers(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) -> list[Classifier]:
+def _classifiers(scenario: Scenario, catalogue: Catalogue, tracks: list[Track],
+                 group_of: np.ndarray) -> list[Classifier]:
     """The classifying sensors, each with its classification window per sortie: its range (at night
     shortened by the sensor's night factor, as its sight is), from the sortie's entry to its end."""
-    catalogue, night = load_catalogue(), scenario.site.night
+    night = scenario.site.night
     classifiers = []
     for spec in scenario.defence.sensors:
         kind = catalogue.sensors[spec.type]
@@ -187,12 +189,11 @@ def _classifiers(scenario: Scenario, tracks: list[Track], group_of: np.ndarray) 
     return classifiers
 
 
-def _false_alarm_rate(scenario: Scenario, screened: bool) -> float:
+def _false_alarm_rate(scenario: Scenario, catalogue: Catalogue, screened: bool) -> float:
     """False tracks per second reaching the effectors: every sensor's, unless a classifier screens
     them out."""
     if screened:
         return 0.0
-    catalogue = load_catalogue()
     return sum(spec.figure(catalogue.sensors[spec.type], "false_alarms_per_h")
                for spec in scenario.defence.sensors) / 3600.0
 
@@ -202,8 +203,8 @@ def _per_sortie(values: list, group_of: np.ndarray, dtype: type = float) -> np.n
     return np.array(values, dtype=dtype)[group_of]
 
 
-def _asset_plan(scenario: Scenario, group_of: np.ndarray) -> AssetPlan:
-    catalogue, passive = load_catalogue(), scenario.defence.passive
+def _asset_plan(scenario: Scenario, catalogue: Catalogue, group_of: np.ndarray) -> AssetPlan:
+    passive = scenario.defence.passive
     index = {asset.name: i for i, asset in enumerate(scenario.site.assets)}
     target, reach, p_hit, p_destroy = [], [], [], []
     for sortie in scenario.threat.sorties:
@@ -255,19 +256,23 @@ def _air_plan(air: AirSupport | None) -> assault_model.AirPlan | None:
         guidance_gain=air.guidance_gain)
 
 
-def _amortised_usd(scenario: Scenario) -> float:
-    catalogue = load_catalogue()
+def _amortised_usd(scenario: Scenario, catalogue: Catalogue) -> float:
     items = [catalogue.sensors[s.type] for s in scenario.defence.sensors]
     items += [catalogue.effectors[e.type] for e in scenario.defence.effectors]
     return scenario.defence.days_amortised * sum(i.acquisition_usd / i.lifetime_days for i in items)
 
 
-def compile_plan(scenario: Scenario) -> Plan:
-    """Resolve catalogue entries, tracks and hazard tables once; the chunks only draw and combine."""
-    catalogue, site, passive = load_catalogue(), scenario.site, scenario.defence.passive
+def compile_plan(scenario: Scenario, catalogue: Catalogue | None = None) -> Plan:
+    """Resolve catalogue entries, tracks and hazard tables once; the chunks only draw and combine.
+
+    `catalogue` defaults to the bundled one; calibration and sweeps pass one with figures set
+    (`Catalogue.with_figures`) rather than edit files.
+    """
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    site, passive = scenario.site, scenario.defence.passive
     sorties = scenario.threat.sorties
     group_of = np.repeat(np.arange(len(sorties)), [s.count for s in sorties]).astype(int)
-    tracks = _tracks(scenario)
+    tracks = _tracks(scenario, catalogue)
     platforms = [catalogue.platforms[s.platform] for s in sorties]
 
     def per_sortie(values: list, dtype: type = float) -> np.ndarray:
@@ -275,15 +280,15 @@ def compile_plan(scenario: Scenario) -> Plan:
 
     is_strike = per_sortie([s.role == "strike" for s in sorties], bool)
     find_s = site.find_time_s / (1 - passive.route_variation) if site.kind == "convoy" else 0.0
-    classifiers = _classifiers(scenario, tracks, group_of) if scenario.defence.identify_first else []
-    false_rate = _false_alarm_rate(scenario, screened=bool(classifiers))
+    classifiers = _classifiers(scenario, catalogue, tracks, group_of) if scenario.defence.identify_first else []
+    false_rate = _false_alarm_rate(scenario, catalogue, screened=bool(classifiers))
     horizon = max((s.launch_window_s[1] + t.end_s for s, t in zip(sorties, tracks, strict=True)),
                   default=0.0)
     phantoms = false_alarm_slots(false_rate, horizon)
     isr_last = scenario.defence.engagement_policy == "strike_first"
     track_end = per_sortie([t.end_s for t in tracks])  # delivery, or the end of the dwell
     return Plan(
-        label=scenario.label, group_of=group_of, tables=_hazard_tables(scenario, tracks),
+        label=scenario.label, group_of=group_of, tables=_hazard_tables(scenario, catalogue, tracks),
         launch_start_s=per_sortie([s.launch_window_s[0] for s in sorties]),
         launch_spread_s=per_sortie([s.launch_window_s[1] - s.launch_window_s[0] for s in sorties]),
         arrival_s=per_sortie([t.time_to(site.perimeter_m) for t in tracks]),
@@ -292,8 +297,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         is_strike=is_strike,
         delay_median_s=scenario.defence.command_delay.median_s,
         delay_sigma=scenario.defence.command_delay.sigma,
-        effectors=_effector_plans(scenario, tracks, group_of, phantoms),
-        assets=_asset_plan(scenario, group_of),
+        effectors=_effector_plans(scenario, catalogue, tracks, group_of, phantoms),
+        assets=_asset_plan(scenario, catalogue, group_of),
         people=PeoplePlan(exposed_per_delivery=site.exposed_per_delivery,
                           p_casualty=per_sortie([p.p_casualty for p in platforms]),
                           is_strike=is_strike,
@@ -307,7 +312,7 @@ def compile_plan(scenario: Scenario) -> Plan:
                         camouflage=passive.camouflage, mean_find_s=find_s),
         isr_success_quality=scenario.threat.isr_success_quality,
         assault=_assault_plan(scenario), garrison=site.personnel, killed_share=site.killed_share,
-        amortised_usd=_amortised_usd(scenario),
+        amortised_usd=_amortised_usd(scenario, catalogue),
         expendable=per_sortie([p.expendable for p in platforms], bool),
         unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]),
         autonomy_share=per_sortie([p.autonomy_share for p in platforms]),
@@ -521,6 +526,44 @@ class RunResult:
     table: pa.Table | None = None
     convergence: list[dict] = field(default_factory=list)
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per outcome: its mean (or share) and 95% interval, as the CLI's table shows."""
+        rows = [(name, m["mean"], *(m["ci95"] or (None, None)))
+                for name, m in self.summary["means"].items()]
+        rows += [(f"P({name})", p["p"], *(p["ci95"] or (None, None)))
+                 for name, p in self.summary["proportions"].items()]
+        rows += [(f"P({column} = {name})", p["p"], *(p["ci95"] or (None, None)))
+                 for column, shares in self.summary["outcome_classes"].items()
+                 for name, p in shares.items()]
+        return pd.DataFrame(rows, columns=["outcome", "value", "ci95_low", "ci95_high"])
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """A paired comparison, `second` minus `first`, under common random numbers."""
+
+    first: str
+    second: str
+    seed: int
+    runs: int
+    same_threat: bool
+    metrics: dict[str, dict]  # per outcome: first, second, difference, ci95, halfwidth, pairs
+    outcome_classes: dict[str, dict[str, dict]]
+    sahelsim_version: str = __version__
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per outcome (and per class of each class column) with the paired difference."""
+        rows = [(name, m["first"], m["second"], m["difference"], *(m["ci95"] or (None, None)))
+                for name, m in self.metrics.items()]
+        rows += [(f"P({column} = {name})", m["first"], m["second"], m["difference"],
+                  *(m["ci95"] or (None, None)))
+                 for column, shares in self.outcome_classes.items() for name, m in shares.items()]
+        return pd.DataFrame(rows, columns=["outcome", self.first, self.second, "difference",
+                                           "ci95_low", "ci95_high"])
+
 
 def _record_batch(columns: dict[str, np.ndarray]) -> pa.RecordBatch:
     """Rows for Arrow/Parquet; NaN (nothing detected) becomes a proper null."""
@@ -539,9 +582,9 @@ def _task(job: tuple[list[Plan], int, int, int]) -> list[dict[str, np.ndarray]]:
     return [simulate_chunk(plan, seed, start, stop) for plan in plans]
 
 
-def _check_request(runs: int, chunk_size: int, workers: int) -> None:
+def _check_request(runs: int, chunk_size: int) -> None:
     """A clear error for a request no run can serve (the CLI's options refuse the same)."""
-    for name, value in (("runs", runs), ("chunk_size", chunk_size), ("workers", workers)):
+    for name, value in (("runs", runs), ("chunk_size", chunk_size)):
         if value < 1:
             raise ValueError(f"{name} must be at least 1, not {value}")
 
@@ -554,32 +597,34 @@ def chunk_rows(plans: list[Plan], chunk_size: int) -> int:
 
 
 def _stream(plans: list[Plan], runs: int, seed: int, chunk_size: int,
-            workers: int) -> Generator[tuple[int, list[dict[str, np.ndarray]]], None, None]:
+            executor: Executor | None) -> Generator[tuple[int, list[dict[str, np.ndarray]]], None, None]:
     chunk_size = chunk_rows(plans, chunk_size)
     jobs = ((plans, seed, start, stop) for start, stop in _chunks(runs, chunk_size))
     ends = (stop for _, stop in _chunks(runs, chunk_size))
-    yield from zip(ends, map_ordered(_task, jobs, workers=workers), strict=True)
+    yield from zip(ends, or_local(executor).map(_task, jobs), strict=True)
 
 
 def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: int = DEFAULT_CHUNK,
-        keep_table: bool = True, workers: int = 1, progress: Progress | None = None,
-        parquet_path: Path | None = None, precision: float | None = None) -> RunResult:
+        keep_table: bool = True, executor: Executor | None = None, progress: Progress | None = None,
+        parquet_path: Path | None = None, precision: float | None = None,
+        catalogue: Catalogue | None = None) -> RunResult:
     """Simulate `runs` replications of `scenario` (fewer with `precision`, see below).
 
     `keep_table=False` keeps only running summaries (memory bounded by one chunk per worker);
     `parquet_path` streams the rows to a Parquet file as they come; `precision` stops at the first
     chunk where every proportion's 95% Wilson half-width is at most that (`runs` is then the cap).
-    `progress(done, total)` is called after each chunk.
+    `progress(done, total)` is called after each chunk. `executor` runs the chunks (default: this
+    process; `LocalExecutor(n)` for n local processes); it changes no number.
     """
-    _check_request(runs, chunk_size, workers)
+    _check_request(runs, chunk_size)
     if precision is not None and precision < 0:
         raise ValueError(f"precision must not be negative, not {precision}")
-    plan = compile_plan(scenario)
+    plan = compile_plan(scenario, catalogue)
     accumulator = Accumulator()
     kept: list[pa.RecordBatch] = []
     writer: pq.ParquetWriter | None = None
     done = 0
-    chunks = _stream([plan], runs, seed, chunk_size, workers)
+    chunks = _stream([plan], runs, seed, chunk_size, executor)
     try:
         for done, (columns,) in chunks:
             accumulator.add(columns)
@@ -607,21 +652,20 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
 
 
 def compare(first: Scenario, second: Scenario, runs: int = 10_000, seed: int = 0, *,
-            chunk_size: int = DEFAULT_CHUNK, workers: int = 1,
-            progress: Progress | None = None) -> dict:
+            chunk_size: int = DEFAULT_CHUNK, executor: Executor | None = None,
+            progress: Progress | None = None, catalogue: Catalogue | None = None) -> CompareResult:
     """Paired comparison under common random numbers: `second` minus `first`, per metric.
 
     Both run on the same replication indices and seed, so their threats are drawn identically and
     the difference's interval is far narrower than the two means' intervals. `same_threat` in the
     result says whether the two scenarios face the same threat (a comparison of defences).
     """
-    _check_request(runs, chunk_size, workers)
-    plans = [compile_plan(first), compile_plan(second)]
+    _check_request(runs, chunk_size)
+    plans = [compile_plan(first, catalogue), compile_plan(second, catalogue)]
     paired = PairedAccumulator()
-    for done, (a, b) in _stream(plans, runs, seed, chunk_size, workers):
+    for done, (a, b) in _stream(plans, runs, seed, chunk_size, executor):
         paired.add(a, b)
         if progress is not None:
             progress(done, runs)
-    return {"first": first.label, "second": second.label, "seed": seed, "runs": runs,
-            "sahelsim_version": __version__, "same_threat": first.threat == second.threat,
-            **paired.summary()}
+    return CompareResult(first=first.label, second=second.label, seed=seed, runs=runs,
+                         same_threat=first.threat == second.threat, **paired.summary())

@@ -22,7 +22,8 @@ from __future__ import annotations
 import os
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, get_args
@@ -34,7 +35,7 @@ from sahelsim.errors import UserError
 from sahelsim.sim.catalogue import (EffectorType, Inventory, NonNegative, Platform, Positive,
                                     Probability, SensorType, Shape, Strict, TrackCapacity,
                                     load_catalogue)
-from sahelsim.sim.sources import Figure, FigureError, join, strip_figures
+from sahelsim.sim.sources import Figure, FigureError, join, set_at, strip_figures
 
 BASELINE = "baseline"
 MAX_REACH = 8  # the most assets one delivery can reach (dispersion lowers it)
@@ -636,5 +637,28 @@ def validate_file(path: str | Path) -> list[Scenario]:
     return [baseline, *(_variant(parsed, variant) for variant in parsed.patches)]
 
 
+def with_figures(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
+    """The scenario with the numbers at the given paths replaced, checked as a file would be.
+
+    Calibration and sweeps set figures this way rather than write files. A figure keeps its
+    source and range, and a value outside the declared range is refused: the range is what the
+    record allows. Raises `UserError` naming the path on any mistake.
+    """
+    document = scenario.model_dump(by_alias=True, exclude={"figures"})
+    figures = dict(scenario.figures)
+    for path, value in values.items():
+        figure = figures.get(path)
+        try:
+            set_at(document, path, value)
+        except FigureError as error:
+            raise UserError(str(error), file=scenario.label, field=error.path) from None
+        if figure is not None:
+            if not figure.allows(value):
+                raise UserError(f"expected a value within the declared range [{figure.low}, "
+                                f"{figure.high}], got {value}", file=scenario.label, field=path)
+            figures[path] = replace(figure, value=value)
+    return _checked(document, figures, scenario.label, prefix="")
+
+
 __all__ = ["BASELINE", "Scenario", "list_library", "load_scenario",
-           "parse_scenario", "scenario_from_document", "validate_file"]
+           "parse_scenario", "scenario_from_document", "validate_file", "with_figures"]

@@ -12,6 +12,7 @@ library tests check that no number is left without a source.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,10 @@ class Figure:
     source: str = ""
     low: float | None = None
     high: float | None = None
+
+    def allows(self, value: float) -> bool:
+        """Whether `value` lies within the declared range (any value, where none is declared)."""
+        return (self.low is None or self.low <= value) and (self.high is None or value <= self.high)
 
 
 def join(path: str, key: str | int) -> str:
@@ -86,3 +91,26 @@ def strip_figures(document: Any, path: str = "", inherited: str = "",
     if _is_number(document):
         figures[path] = Figure(value=document, source=inherited)
     return document, figures
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def set_at(document: Any, path: str, value: float) -> None:
+    """Set the number at `path` (`threat.sorties[0].count`) in a plain document, in place.
+
+    Raises `FigureError` naming the path when it leads nowhere or to something not a number: a
+    typo in a figure's path must not silently set nothing.
+    """
+    steps = [int(index) if index else key for key, index in _STEP.findall(path)]
+    here = document
+    try:
+        for step in steps[:-1]:
+            here = here[step]
+        old = here[steps[-1]]
+    except (KeyError, IndexError, TypeError):
+        raise FigureError(path, "no such figure") from None
+    if not _is_number(old) or not _is_number(value):
+        raise FigureError(path, f"expected a number to replace {old!r}" if _is_number(value)
+                          else "expected a finite number")
+    here[steps[-1]] = int(value) if isinstance(old, int) and float(value).is_integer() else value
