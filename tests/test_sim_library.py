@@ -113,7 +113,6 @@ def test_a_layer_only_the_second_defence_has_is_compared_against_none() -> None:
 
 @pytest.mark.parametrize("request_, message", [({"runs": 0}, "runs must be at least 1"),
                                                ({"chunk_size": 0}, "chunk_size must be at least 1"),
-                                               ({"workers": 0}, "workers must be at least 1"),
                                                ({"precision": -0.1}, "precision must not be negative")])
 def test_a_request_no_run_can_serve_is_refused(request_, message) -> None:
     with pytest.raises(ValueError, match=message):

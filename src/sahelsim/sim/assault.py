@@ -66,24 +66,29 @@ class AirPlan:
         return self.on_station_min + self.turnaround_min
 
 
+# A figure of the fight: one value for every replication, or one per replication (an uncertain
+# figure drawn per replication, or one parameter point per replication in calibration).
+PerFight = float | np.ndarray
+
+
 @dataclass(frozen=True)
 class AssaultPlan:
-    attackers: int
-    alpha_per_min: float
-    beta_per_min: float
-    attacker_break: float
-    defender_break: float
-    probability_without_isr: float
-    probability_with_isr: float
-    isr_gain: float
-    surprise_factor: float
-    surprise_min: float
+    attackers: PerFight
+    alpha_per_min: PerFight
+    beta_per_min: PerFight
+    attacker_break: PerFight
+    defender_break: PerFight
+    probability_without_isr: PerFight
+    probability_with_isr: PerFight
+    isr_gain: PerFight
+    surprise_factor: PerFight
+    surprise_min: PerFight
     max_minutes: int
     start_s: float = 0.0  # absolute time of the first shot
     early_warning: bool = True
     attacker_break_concentration: float = 20.0
     defender_break_concentration: float = 20.0
-    qrf_size: int = 0
+    qrf_size: PerFight = 0
     qrf_arrival_min: float = np.inf  # call delay + travel, before any warning
     air: AirPlan | None = None
     step_min: float = 1.0
@@ -112,44 +117,58 @@ def warning_lead_s(plan: AssaultPlan, first_alert_s: np.ndarray) -> np.ndarray:
     return np.maximum(lead, 0.0, out=lead)
 
 
-def break_fractions(mean: float, concentration: float, u: np.ndarray | None) -> np.ndarray | float:
+def break_fractions(mean: PerFight, concentration: float, u: np.ndarray | None) -> PerFight:
     """A side's break point as a share of its strength: Beta(κm, κ(1 − m)) by inversion of u, so it
     varies from fight to fight around the mean m; exactly m where m is 0 or 1, or without draws."""
-    if u is None or mean <= 0.0 or mean >= 1.0:
+    if u is None:
+        return mean
+    inside = (mean > 0.0) & (mean < 1.0)
+    if not np.any(inside):
         return mean
     # imported only here: scipy.special costs a tenth of a second to import
     from scipy.special import betaincinv
 
-    return betaincinv(concentration * mean, concentration * (1.0 - mean), u)
+    m = np.where(inside, mean, 0.5)  # any mean inside (0, 1) where the result is not used
+    return np.where(inside, betaincinv(concentration * m, concentration * (1.0 - m), u), mean)
+
+
+def _at(value: PerFight, fights: np.ndarray) -> PerFight:
+    """A figure's value in the given fights: the one value, or each fight's own."""
+    return value[fights] if isinstance(value, np.ndarray) else value
 
 
 # The rows of the per-fight parameters `fight` keeps beside the forces (one column per fight).
-ALPHA, ALPHA_SURPRISED, ATTACKERS_BREAK, DEFENDERS_BREAK, QRF_STEP, AIR_FROM, FIRE_FROM = range(7)
+(ALPHA, ALPHA_SURPRISED, SURPRISE_UNTIL, BETA, ATTACKERS_BREAK, DEFENDERS_BREAK, QRF_SIZE, QRF_STEP,
+ AIR_FROM, FIRE_FROM) = range(10)
 
 
-def _parameters(plan: AssaultPlan, garrison: float, quality: np.ndarray, lead_min: np.ndarray,
-                breaks: tuple[np.ndarray | float, np.ndarray | float]) -> np.ndarray:
-    """What stays fixed through each fight, laid out (row, fight) so that one `take` follows the
-    fights that go on: fire rates, break points, the step the QRF joins, when air arrives."""
-    fights = len(quality)
-    rows = np.empty((7, fights))  # ALPHA ... FIRE_FROM
-    rows[ALPHA] = plan.alpha_per_min * (1.0 + plan.isr_gain * quality)
+def _parameters(plan: AssaultPlan, fights: np.ndarray, garrison: PerFight, quality: np.ndarray,
+                lead_min: np.ndarray, breaks: tuple[PerFight, PerFight]) -> np.ndarray:
+    """What stays fixed through each of the `fights`, laid out (row, fight) so that one `take`
+    follows the fights that go on: fire rates and how long surprise lasts, break points, the
+    relief's size and the step it joins, when air arrives."""
+    rows = np.empty((10, len(fights)))  # ALPHA ... FIRE_FROM
+    rows[ALPHA] = _at(plan.alpha_per_min, fights) * (1.0 + _at(plan.isr_gain, fights) * quality)
     air = plan.air
-    air_from = (np.full(fights, np.inf) if air is None else air.arrival_min - lead_min)
+    air_from = (np.full(len(fights), np.inf) if air is None else air.arrival_min - lead_min)
     # surprise is lost to a warning from the drones, or to air overwatch there at the first shot
     warned = (lead_min > 0) | (air_from <= 0)
-    rows[ALPHA_SURPRISED] = rows[ALPHA] * np.where(warned, 1.0, plan.surprise_factor)
-    rows[ATTACKERS_BREAK] = breaks[0] * plan.attackers
-    rows[DEFENDERS_BREAK] = breaks[1] * garrison
+    rows[ALPHA_SURPRISED] = rows[ALPHA] * np.where(warned, 1.0, _at(plan.surprise_factor, fights))
+    rows[SURPRISE_UNTIL] = _at(plan.surprise_min, fights)
+    rows[BETA] = _at(plan.beta_per_min, fights)
+    rows[ATTACKERS_BREAK] = breaks[0] * _at(plan.attackers, fights)
+    rows[DEFENDERS_BREAK] = breaks[1] * _at(garrison, fights)
+    rows[QRF_SIZE] = _at(plan.qrf_size, fights)
     # the first step k with k·Δt >= the arrival minute (step 0 if already there)
     arrival = plan.qrf_arrival_min - lead_min
-    rows[QRF_STEP] = np.maximum(np.ceil(arrival / plan.step_min), 0.0) if plan.qrf_size else np.inf
+    rows[QRF_STEP] = np.where(rows[QRF_SIZE] > 0, np.maximum(np.ceil(arrival / plan.step_min), 0.0),
+                              np.inf)
     rows[AIR_FROM] = air_from
     rows[FIRE_FROM] = air_from + (np.inf if air is None else air.authorisation_min)
     return rows
 
 
-def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison: float,
+def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison: PerFight,
           quality: np.ndarray, uniforms: Callable[[], np.ndarray] | None, *,
           lead_s: np.ndarray | None = None, break_uniforms: np.ndarray | None = None,
           air_uniforms: Callable[[], np.ndarray] | None = None) -> AssaultResult:
@@ -179,9 +198,9 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
     final = np.zeros((4, len(occurs)))  # attackers, standing defenders, air hits, QRF joined
     final[0], final[1] = plan.attackers, defenders
     rows = np.flatnonzero(occurs)  # the working set: fights still going on
-    params = _parameters(plan, garrison, quality[rows],
+    params = _parameters(plan, rows, garrison, quality[rows],
                          np.zeros(rows.size) if lead_s is None else lead_s[rows] / 60.0,
-                         _break_points(plan, None if uniforms is None or break_uniforms is None
+                         _break_points(plan, rows, None if uniforms is None or break_uniforms is None
                                        else break_uniforms[:, rows]))
     state = np.zeros((3, rows.size))
     state[:2] = final[:2, rows]
@@ -214,26 +233,28 @@ def fight(plan: AssaultPlan, occurs: np.ndarray, defenders: np.ndarray, garrison
         air_hits=final[2])
 
 
-def _break_points(plan: AssaultPlan, u: np.ndarray | None) -> tuple[np.ndarray | float, ...]:
-    """The attackers' and the defenders' break fractions, drawn from u's two rows."""
-    return (break_fractions(plan.attacker_break, plan.attacker_break_concentration,
+def _break_points(plan: AssaultPlan, fights: np.ndarray, u: np.ndarray | None) -> tuple[PerFight, ...]:
+    """The attackers' and the defenders' break fractions in the `fights`, drawn from u's two rows."""
+    return (break_fractions(_at(plan.attacker_break, fights), plan.attacker_break_concentration,
                             None if u is None else u[0]),
-            break_fractions(plan.defender_break, plan.defender_break_concentration,
+            break_fractions(_at(plan.defender_break, fights), plan.defender_break_concentration,
                             None if u is None else u[1]))
 
 
 class Schedule(NamedTuple):
-    """The steps in which some fight's relief may join and the minutes in which some fight's air
-    support may be overhead with anything to do there: outside them no fight needs a look."""
+    """The steps in which some fight's relief may join, the minutes in which some fight may still
+    be surprised and those in which some fight's air support may be overhead with anything to do
+    there: outside them no fight needs a look."""
 
     qrf_steps: tuple[float, float]
+    surprise_until: float
     air_minutes: tuple[float, float]
 
 
 def _schedule(plan: AssaultPlan, params: np.ndarray) -> Schedule:
     air = plan.air
     busy = air is not None and (air.guidance_gain > 0 or air.fires)
-    return Schedule(_span(params[QRF_STEP], 0.0),
+    return Schedule(_span(params[QRF_STEP], 0.0), float(params[SURPRISE_UNTIL].max(initial=0.0)),
                     _span(params[AIR_FROM], air.sorties * air.cycle_min) if busy else (np.inf, -np.inf))
 
 
@@ -246,10 +267,12 @@ def _minute(plan: AssaultPlan, schedule: Schedule, step: int, state: np.ndarray,
     minute = step * dt
     forces = state[:2]
     if schedule.qrf_steps[0] <= step <= schedule.qrf_steps[1]:
-        forces[1] += plan.qrf_size * (params[QRF_STEP] == step)
-    alpha = params[ALPHA_SURPRISED] if minute < plan.surprise_min else params[ALPHA]
+        forces[1] += params[QRF_SIZE] * (params[QRF_STEP] == step)
+    alpha = params[ALPHA]
+    if minute < schedule.surprise_until:
+        alpha = np.where(minute < params[SURPRISE_UNTIL], params[ALPHA_SURPRISED], alpha)
     overhead = None
-    beta = plan.beta_per_min
+    beta = params[BETA]
     if schedule.air_minutes[0] <= minute < schedule.air_minutes[1]:
         overhead = _on_station(air, minute - params[AIR_FROM])
         if air.guidance_gain:

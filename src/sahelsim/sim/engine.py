@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -339,8 +339,60 @@ def _detection_times(plan: Plan, exp_draws: np.ndarray) -> np.ndarray:
     return times
 
 
-def simulate_chunk(plan: Plan, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
-    """Simulate replications [start, stop) of a run seeded `seed`; one array per output column."""
+# Figures that may take one value per replication (a figure drawn from its range under
+# uncertainty, or a parameter point per replication in calibration): the path in a scenario file,
+# and where the plan holds it. Others shape the plan's arrays and tables (counts, ranges, speeds):
+# a new value of one of those is a new plan (`scenario.with_figures`, `compile_plan`).
+ROW_FIGURES: dict[str, tuple[str, ...]] = {
+    **{f"threat.assault.{name}": ("assault", name) for name in (
+        "attackers", "alpha_per_min", "probability_without_isr", "probability_with_isr", "isr_gain",
+        "surprise_factor", "surprise_min")},
+    "threat.assault.break_fraction": ("assault", "attacker_break"),
+    "defence.ground.beta_per_min": ("assault", "beta_per_min"),
+    "defence.ground.break_fraction": ("assault", "defender_break"),
+    "defence.qrf.size": ("assault", "qrf_size"),
+    "defence.command_delay.median_s": ("delay_median_s",),
+    "defence.command_delay.sigma": ("delay_sigma",),
+    "site.personnel": ("garrison",),
+    "site.killed_share": ("killed_share",),
+}
+WHOLE_FIGURES = {"threat.assault.attackers", "defence.qrf.size", "site.personnel"}
+PER_SORTIE_ROW = {"delay_median_s", "delay_sigma"}  # broadcast against (replication × sortie)
+
+
+def with_rows(plan: Plan, figures: Mapping[str, np.ndarray]) -> Plan:
+    """The plan with each figure in `figures` (path -> one value per replication of a chunk) in
+    place of its single value. Raises ValueError for a figure that cannot vary per replication."""
+    changes: dict[str, dict[str, np.ndarray]] = {}
+    for path, values in figures.items():
+        where = ROW_FIGURES.get(path)
+        if where is None:
+            raise ValueError(f"{path} cannot vary per replication; expected one of: "
+                             + ", ".join(ROW_FIGURES))
+        if where[0] == "assault" and plan.assault is None:
+            raise ValueError(f"{path}: the scenario has no ground assault")
+        values = np.rint(values) if path in WHOLE_FIGURES else np.asarray(values, dtype=float)
+        if where[-1] in PER_SORTIE_ROW:
+            values = values[:, None]
+        changes.setdefault(where[0] if len(where) == 2 else "", {})[where[-1]] = values
+    own = changes.pop("", {})
+    if "garrison" in own:
+        own["people"] = dataclasses.replace(plan.people, personnel=own["garrison"])
+    if changes:
+        own["assault"] = dataclasses.replace(plan.assault, **changes["assault"])
+    return dataclasses.replace(plan, **own)
+
+
+def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
+                   figures: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Simulate replications [start, stop) of a run seeded `seed`; one array per output column.
+
+    `figures` gives figures of `ROW_FIGURES` one value per replication of the chunk (each an array
+    of stop − start values); the random numbers are the same whatever the figures, so replication
+    i under two sets of figures differs only by what the figures change.
+    """
+    if figures:
+        plan = with_rows(plan, figures)
     streams = ChunkStreams(seed, start, stop)
     d = plan.sorties
     # threat: when each sortie launches and, against a convoy, how long it needs to find it
