@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from sahelsim.errors import UserError
 from sahelsim.evidence.outcomes import CENSORING, COLUMNS, METRICS, Outcome, load_outcomes, outcomes_for
-from sahelsim.sim.scenario import list_library
+from sahelsim.sim.scenario import library_dir, list_library
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,17 @@ def test_every_bundled_row_names_a_library_scenario_and_a_source(bundled: list[O
         assert outcome.scenario in library
         assert outcome.source_publisher.strip()
         assert outcome.metric in METRICS and outcome.censoring in CENSORING
+
+
+def test_every_incident_is_cited_by_the_scenario_it_informs(bundled: list[Outcome]) -> None:
+    """The scenario's own source list names the incident (its place, in the month it happened), so
+    the simulator's documentation and the calibration's observations never drift apart."""
+    for outcome in bundled:
+        sources = tomllib.loads((library_dir() / f"{outcome.scenario}.toml").read_text("utf-8"))
+        place = re.sub(r"-\d{4}(-\d{2}){1,2}$", "", outcome.incident).replace("-", " ")
+        cited = [entry for entry in sources["sources"]["incidents"]
+                 if entry.startswith(outcome.date[:7]) and place in entry.lower()]
+        assert cited, f"{outcome.incident} is not cited in {outcome.scenario}.toml"
 
 
 def test_claims_of_one_side_are_never_exact(bundled: list[Outcome]) -> None:
