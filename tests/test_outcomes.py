@@ -8,6 +8,7 @@ import io
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -207,13 +208,20 @@ def test_wrong_header_names_the_column(tmp_path: Path, header: tuple[str, ...], 
     assert named in caught.value.message
 
 
-def test_row_with_a_stray_comma_is_refused_with_its_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("bad_line", "words"), [
+    (lambda line: line + ",extra", "more fields"),
+    (lambda line: line.rsplit(",", 3)[0], "fewer fields"),
+    (lambda line: line.replace("A post", "x" * 200_000), "not readable as CSV"),
+], ids=["stray comma", "fields missing", "field over the CSV reader's limit"])
+def test_malformed_row_is_refused_with_its_row(tmp_path: Path, bad_line: Callable[[str], str],
+                                               words: str) -> None:
     path = write_table(tmp_path / "mine.csv", [GOOD])
-    path.write_text(path.read_text("utf-8") + path.read_text("utf-8").splitlines()[1] + ",extra\n",
-                    "utf-8")
+    header, line = path.read_text("utf-8").splitlines()
+    path.write_text(f"{header}\n{line}\n{bad_line(line)}\n", "utf-8")
     with pytest.raises(UserError) as caught:
         load_outcomes(path)
-    assert caught.value.row == 2 and caught.value.message.startswith("more fields")
+    assert (caught.value.file, caught.value.row) == (str(path), 2)
+    assert caught.value.message.startswith(words)
 
 
 def test_file_not_utf8_or_missing_is_one_line(tmp_path: Path) -> None:

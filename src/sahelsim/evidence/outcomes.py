@@ -17,7 +17,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -113,11 +113,7 @@ def _parse(reader: csv.DictReader, name: str) -> list[Outcome]:
     outcomes: list[Outcome] = []
     first_row: dict[tuple[str, str], int] = {}
     scenario_of: dict[str, str] = {}
-    for row_number, row in enumerate(reader, start=1):
-        if None in row or None in row.values():
-            more = "more" if None in row else "fewer"
-            raise UserError(f"{more} fields than the header's {len(COLUMNS)}: a comma inside a value "
-                            f"needs quotes", file=name, row=row_number)
+    for row_number, row in _rows(reader, name):
         outcome = _outcome(row, name, row_number, actors, scenarios)
         key = (outcome.incident, outcome.metric)
         if key in first_row:
@@ -130,6 +126,22 @@ def _parse(reader: csv.DictReader, name: str) -> list[Outcome]:
         first_row[key] = row_number
         outcomes.append(outcome)
     return outcomes
+
+
+def _rows(reader: csv.DictReader, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Data rows numbered from 1, each with exactly the header's fields."""
+    row_number = 0
+    try:
+        for row_number, row in enumerate(reader, start=1):
+            if None in row:
+                raise UserError(f"more fields than the header's {len(COLUMNS)}: a comma inside a "
+                                f"value needs quotes", file=name, row=row_number)
+            if None in row.values():
+                raise UserError(f"fewer fields than the header's {len(COLUMNS)}",
+                                file=name, row=row_number)
+            yield row_number, row
+    except csv.Error as error:
+        raise UserError(f"not readable as CSV ({error})", file=name, row=row_number + 1) from None
 
 
 def _check_header(header: list[str] | None, name: str) -> None:
