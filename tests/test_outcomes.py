@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sahelsim.errors import UserError
-from sahelsim.evidence.outcomes import CENSORING, COLUMNS, METRICS, Outcome, load_outcomes, outcomes_for
+from sahelsim.analysis.outcomes import CENSORING, COLUMNS, METRICS, Outcome, load_outcomes, outcomes_for
 from sahelsim.sim.scenario import library_dir, list_library
 
 

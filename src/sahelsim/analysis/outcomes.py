@@ -6,7 +6,7 @@ validation checks that it still does. Reporting rarely gives one clean number ("
 worded, and the closed interval of counts it allows (`Outcome.bounds`). A figure only one side gives
 is `contested` and names who claims it; it carries a widened interval, never the claim as fact.
 
-The table is data (``data/outcomes.csv``, docs/outcomes.md), one row per incident and metric; a user
+The bundled table is data (``evidence/data/outcomes.csv``, docs/outcomes.md), one row per incident and metric; a user
 may load their own file of the same layout. Every mistake in such a file is a `UserError` naming the
 file, the data row (1-based, the header not counted) and the field.
 """
