@@ -157,3 +157,17 @@ def test_unknown_scenario_is_one_line_and_exit_2(cli) -> None:
     code, out, err = cli("run", "atlantis", "--json")
     assert code == 2 and "unknown scenario" in err and len(err.strip().splitlines()) == 1
     assert json.loads(out)["error"]["message"] in err  # --json: the error as a document too
+
+
+def test_the_cli_runs_and_compares_under_uncertainty(cli, tmp_path) -> None:
+    code, out, _ = cli("run", "post-drone-assault", "-n", "1500", "--uncertain", "--workers", "1",
+                       "--out", str(tmp_path / "r"), "--json")
+    assert code == 0
+    inputs = json.loads(out)["summary"]["inputs"]
+    assert inputs["figures"] == "drawn per replication" and "threat.assault.attackers" in inputs["drawn"]
+    saved = json.loads((tmp_path / "r" / "summary.json").read_text("utf-8"))
+    assert saved["inputs"] == inputs
+    code, out, _ = cli("compare", "post-drone-assault", "post-drone-assault@improved", "-n", "1000",
+                       "--uncertain", "--workers", "1", "--json")
+    assert code == 0
+    assert [i["figures"] for i in json.loads(out)["inputs"]] == ["drawn per replication"] * 2

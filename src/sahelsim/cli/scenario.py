@@ -36,6 +36,9 @@ WorkersOption = typer.Option(None, "--workers", min=1, max=MAX_WORKERS,
 ChunkOption = typer.Option(engine.DEFAULT_CHUNK, "--chunk-size", min=1, max=MAX_CHUNK,
                            help="Replications per chunk (memory only; results do not depend on it;"
                                 " at most 1,048,576).")
+UncertainOption = typer.Option(False, "--uncertain",
+                               help="Draw every uncertain figure per replication from its declared range"
+                                    " (Latin hypercube by block); default: figures at their values.")
 DEFAULT_RUNS, PRECISION_CAP = 10_000, 10_000_000
 HEADLINE = ("leakers", "assets_damaged", "assets_destroyed", "casualties_expected", "isr_quality",
             "defender_losses", "attacker_losses", "value_lost_usd", "defender_cost_usd",
@@ -120,8 +123,18 @@ def _class_rows(classes: dict[str, dict[str, dict]]) -> Iterator[tuple[str, dict
             yield f"P({column} = {name})", figures
 
 
+def _inputs_caption(inputs: dict) -> str:
+    """What the table's intervals hold: the dice only, or the doubt about the figures too."""
+    if not inputs["drawn"]:
+        return "figures at their values (--uncertain draws them from their ranges)"
+    kept = f"; {len(inputs['kept_at_value'])} that shape the plan kept at their values" \
+        if inputs["kept_at_value"] else ""
+    return f"{len(inputs['drawn'])} uncertain figures drawn per replication{kept}"
+
+
 def _headline_table(summary: dict) -> Table:
-    table = Table(title=f"{summary['scenario']}: {summary['runs']:,} replications, seed {summary['seed']}")
+    table = Table(title=f"{summary['scenario']}: {summary['runs']:,} replications, seed {summary['seed']}",
+                  caption=_inputs_caption(summary["inputs"]))
     for column in ("outcome", "mean / share", "95% interval"):
         table.add_column(column, justify="right" if column != "outcome" else "left")
     for name in HEADLINE:
@@ -145,21 +158,21 @@ def run_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml 
                     None, "--precision", min=0.0, help="Stop once every proportion's 95% "
                     "half-width is at most this."),
                 workers: int | None = WorkersOption, chunk_size: int = ChunkOption,
-                as_json: bool = JsonOption) -> None:
+                uncertain: bool = UncertainOption, as_json: bool = JsonOption) -> None:
     """Simulate a scenario: replications.parquet, summary.json and charts in the output folder."""
     scenario = load_scenario(name)
     total = runs or (PRECISION_CAP if precision is not None else DEFAULT_RUNS)
     with _progress() as bar:
         task = bar.add_task(scenario.label, total=total)
         saved = save_run(scenario, total, seed, out, executor=_executor(workers, total, chunk_size),
-                         chunk_size=chunk_size, precision=precision,
+                         chunk_size=chunk_size, precision=precision, uncertain=uncertain,
                          progress=lambda done, _: bar.update(task, completed=done))
     summary, out = saved.result.summary, saved.out
     data = {"scenario": scenario.label, "runs": saved.result.runs, "seed": seed, "out": str(out),
             "files": [str(path) for path in saved.files],
             "summary": {key: summary[key] for key in ("means", "proportions", "outcome_classes",
                                                       "defeats_by_layer", "cost_exchange_ratio",
-                                                      "cost_exchange_ratio_ci95")}}
+                                                      "cost_exchange_ratio_ci95", "inputs")}}
 
     def render() -> None:
         console.print(_headline_table(summary))
@@ -173,18 +186,19 @@ def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .
                     second: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml file."),
                     runs: int | None = RunsOption, seed: int = SeedOption,
                     workers: int | None = WorkersOption, chunk_size: int = ChunkOption,
-                    as_json: bool = JsonOption) -> None:
+                    uncertain: bool = UncertainOption, as_json: bool = JsonOption) -> None:
     """Difference SECOND − FIRST under common random numbers, with its 95% interval."""
     a, b = load_scenario(first), load_scenario(second)
     total = runs or DEFAULT_RUNS
     with _progress() as bar:
         task = bar.add_task(f"{a.label} vs {b.label}", total=total)
         result = engine.compare(a, b, total, seed, chunk_size=chunk_size,
-                                executor=_executor(workers, total, chunk_size),
+                                executor=_executor(workers, total, chunk_size), uncertain=uncertain,
                                 progress=lambda done, _: bar.update(task, completed=done))
 
     def render() -> None:
-        table = Table(title=f"{b.label} − {a.label}: {total:,} paired replications, seed {seed}")
+        table = Table(title=f"{b.label} − {a.label}: {total:,} paired replications, seed {seed}",
+                      caption=_inputs_caption(result.inputs[0]))
         for column in ("outcome", a.label, b.label, "difference", "95% interval"):
             table.add_column(column, justify="left" if column == "outcome" else "right")
         for name, m in [*result.metrics.items(), *_class_rows(result.outcome_classes)]:

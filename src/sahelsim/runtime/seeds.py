@@ -31,6 +31,7 @@ class Purpose(IntEnum):
     ENGAGEMENT = 2
     EFFECTS = 3
     ASSAULT = 4
+    INPUTS = 5  # uncertain figures drawn per replication, one stream per figure
 
 
 def name_key(name: str) -> int:
@@ -93,6 +94,11 @@ class ChunkStreams:
     def normal(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0) -> np.ndarray:
         return self.draw(purpose, shape, _normal, key)
 
+    def latin(self, purpose: Purpose, key: int = 0) -> np.ndarray:
+        """Uniforms stratified within each block: every block's BLOCK numbers fall one in each of
+        BLOCK equal bins, in a random order (one column of a Latin hypercube per key)."""
+        return self.draw(purpose, (), _latin, key)
+
 
 def _uniform(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return generator.random(shape)
@@ -104,4 +110,9 @@ def _exponential(generator: np.random.Generator, shape: tuple[int, ...]) -> np.n
 
 def _normal(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return generator.standard_normal(shape)
+
+
+def _latin(generator: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    (size,) = shape
+    return (generator.permutation(size) + generator.random(size)) / size
 

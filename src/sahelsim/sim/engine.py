@@ -53,6 +53,8 @@ from sahelsim.sim.scenario import AirSupport, Scenario
 from sahelsim.sim.sensors import (HazardTable, false_alarm_slots, false_alarm_times, held, resolve,
                                   tabulate)
 from sahelsim.sim.tracks import Track
+from sahelsim.sim.uncertainty import (FIXED, PER_SORTIE_ROW, ROW_FIGURES, WHOLE_FIGURES, Uncertainty,
+                                      uncertainty)
 
 DEFAULT_CHUNK = 16_384
 # The most float cells the (replication × sortie) arrays of one chunk may hold (256 MiB): a chunk of
@@ -339,27 +341,6 @@ def _detection_times(plan: Plan, exp_draws: np.ndarray) -> np.ndarray:
     return times
 
 
-# Figures that may take one value per replication (a figure drawn from its range under
-# uncertainty, or a parameter point per replication in calibration): the path in a scenario file,
-# and where the plan holds it. Others shape the plan's arrays and tables (counts, ranges, speeds):
-# a new value of one of those is a new plan (`scenario.with_figures`, `compile_plan`).
-ROW_FIGURES: dict[str, tuple[str, ...]] = {
-    **{f"threat.assault.{name}": ("assault", name) for name in (
-        "attackers", "alpha_per_min", "probability_without_isr", "probability_with_isr", "isr_gain",
-        "surprise_factor", "surprise_min")},
-    "threat.assault.break_fraction": ("assault", "attacker_break"),
-    "defence.ground.beta_per_min": ("assault", "beta_per_min"),
-    "defence.ground.break_fraction": ("assault", "defender_break"),
-    "defence.qrf.size": ("assault", "qrf_size"),
-    "defence.command_delay.median_s": ("delay_median_s",),
-    "defence.command_delay.sigma": ("delay_sigma",),
-    "site.personnel": ("garrison",),
-    "site.killed_share": ("killed_share",),
-}
-WHOLE_FIGURES = {"threat.assault.attackers", "defence.qrf.size", "site.personnel"}
-PER_SORTIE_ROW = {"delay_median_s", "delay_sigma"}  # broadcast against (replication × sortie)
-
-
 def with_rows(plan: Plan, figures: Mapping[str, np.ndarray]) -> Plan:
     """The plan with each figure in `figures` (path -> one value per replication of a chunk) in
     place of its single value. Raises ValueError for a figure that cannot vary per replication."""
@@ -601,6 +582,7 @@ class CompareResult:
     same_threat: bool
     metrics: dict[str, dict]  # per outcome: first, second, difference, ci95, halfwidth, pairs
     outcome_classes: dict[str, dict[str, dict]]
+    inputs: list[dict]  # each scenario's figures: at their values, or drawn (`Uncertainty.describe`)
     sahelsim_version: str = __version__
 
     def to_dict(self) -> dict:
@@ -628,10 +610,15 @@ def _chunks(runs: int, chunk_size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + chunk_size, runs)
 
 
-def _task(job: tuple[list[Plan], int, int, int]) -> list[dict[str, np.ndarray]]:
-    """One chunk for each plan (module-level so worker processes can run it)."""
-    plans, seed, start, stop = job
-    return [simulate_chunk(plan, seed, start, stop) for plan in plans]
+Job = tuple[list[Plan], list[Uncertainty | None], int, int, int]
+
+
+def _task(job: Job) -> list[dict[str, np.ndarray]]:
+    """One chunk for each plan, its uncertain figures drawn (module-level so worker processes can
+    run it)."""
+    plans, inputs, seed, start, stop = job
+    return [simulate_chunk(plan, seed, start, stop, None if drawn is None else drawn.draw(seed, start, stop))
+            for plan, drawn in zip(plans, inputs, strict=True)]
 
 
 def _check_request(runs: int, chunk_size: int) -> None:
@@ -648,10 +635,10 @@ def chunk_rows(plans: list[Plan], chunk_size: int) -> int:
     return max(1, min(chunk_size, CHUNK_CELLS // max(width, 1)))
 
 
-def _stream(plans: list[Plan], runs: int, seed: int, chunk_size: int,
+def _stream(plans: list[Plan], inputs: list[Uncertainty | None], runs: int, seed: int, chunk_size: int,
             executor: Executor | None) -> Generator[tuple[int, list[dict[str, np.ndarray]]], None, None]:
     chunk_size = chunk_rows(plans, chunk_size)
-    jobs = ((plans, seed, start, stop) for start, stop in _chunks(runs, chunk_size))
+    jobs = ((plans, inputs, seed, start, stop) for start, stop in _chunks(runs, chunk_size))
     ends = (stop for _, stop in _chunks(runs, chunk_size))
     yield from zip(ends, or_local(executor).map(_task, jobs), strict=True)
 
@@ -659,14 +646,15 @@ def _stream(plans: list[Plan], runs: int, seed: int, chunk_size: int,
 def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: int = DEFAULT_CHUNK,
         keep_table: bool = True, executor: Executor | None = None, progress: Progress | None = None,
         parquet_path: Path | None = None, precision: float | None = None,
-        catalogue: Catalogue | None = None) -> RunResult:
+        catalogue: Catalogue | None = None, uncertain: bool = False) -> RunResult:
     """Simulate `runs` replications of `scenario` (fewer with `precision`, see below).
 
     `keep_table=False` keeps only running summaries (memory bounded by one chunk per worker);
     `parquet_path` streams the rows to a Parquet file as they come; `precision` stops at the first
     chunk where every proportion's 95% Wilson half-width is at most that (`runs` is then the cap).
     `progress(done, total)` is called after each chunk. `executor` runs the chunks (default: this
-    process; `LocalExecutor(n)` for n local processes); it changes no number.
+    process; `LocalExecutor(n)` for n local processes); it changes no number. `uncertain` draws
+    the uncertain figures per replication (`uncertainty.py`); the summary's `inputs` says which.
     """
     _check_request(runs, chunk_size)
     if precision is not None and precision < 0:
@@ -676,7 +664,8 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
     kept: list[pa.RecordBatch] = []
     writer: pq.ParquetWriter | None = None
     done = 0
-    chunks = _stream([plan], runs, seed, chunk_size, executor)
+    inputs = uncertainty(scenario) if uncertain else None
+    chunks = _stream([plan], [inputs], runs, seed, chunk_size, executor)
     try:
         for done, (columns,) in chunks:
             accumulator.add(columns)
@@ -697,7 +686,8 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
         if writer is not None:
             writer.close()
     summary = accumulator.summary()
-    summary.update(scenario=scenario.label, seed=seed, runs=done, sahelsim_version=__version__)
+    summary.update(scenario=scenario.label, seed=seed, runs=done, sahelsim_version=__version__,
+                   inputs=FIXED if inputs is None else inputs.describe())
     return RunResult(label=scenario.label, runs=done, seed=seed, summary=summary,
                      table=pa.Table.from_batches(kept) if keep_table and kept else None,
                      convergence=accumulator.convergence)
@@ -705,19 +695,24 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, chunk_size: in
 
 def compare(first: Scenario, second: Scenario, runs: int = 10_000, seed: int = 0, *,
             chunk_size: int = DEFAULT_CHUNK, executor: Executor | None = None,
-            progress: Progress | None = None, catalogue: Catalogue | None = None) -> CompareResult:
+            progress: Progress | None = None, catalogue: Catalogue | None = None,
+            uncertain: bool = False) -> CompareResult:
     """Paired comparison under common random numbers: `second` minus `first`, per metric.
 
     Both run on the same replication indices and seed, so their threats are drawn identically and
     the difference's interval is far narrower than the two means' intervals. `same_threat` in the
     result says whether the two scenarios face the same threat (a comparison of defences).
+    With `uncertain`, both draw their uncertain figures per replication, and a figure the two
+    share is drawn alike in both: common parameter draws beside common random numbers.
     """
     _check_request(runs, chunk_size)
     plans = [compile_plan(first, catalogue), compile_plan(second, catalogue)]
     paired = PairedAccumulator()
-    for done, (a, b) in _stream(plans, runs, seed, chunk_size, executor):
+    inputs = [uncertainty(first), uncertainty(second)] if uncertain else [None, None]
+    for done, (a, b) in _stream(plans, inputs, runs, seed, chunk_size, executor):
         paired.add(a, b)
         if progress is not None:
             progress(done, runs)
     return CompareResult(first=first.label, second=second.label, seed=seed, runs=runs,
-                         same_threat=first.threat == second.threat, **paired.summary())
+                         same_threat=first.threat == second.threat,
+                         inputs=[FIXED if i is None else i.describe() for i in inputs], **paired.summary())

@@ -61,14 +61,16 @@ def staged(out: Path) -> Iterator[Path]:
 
 def save_run(scenario: Scenario, runs: int, seed: int = 0, out: Path | None = None, *,
              executor: Executor | None = None, chunk_size: int = engine.DEFAULT_CHUNK,
-             precision: float | None = None, progress: engine.Progress | None = None) -> SavedRun:
+             precision: float | None = None, uncertain: bool = False,
+             progress: engine.Progress | None = None) -> SavedRun:
     """Simulate `scenario` (as `engine.run`) and keep its rows, summary and charts in `out`
     (default `default_folder`). Only the summaries stay in memory: the rows stream to Parquet."""
     out = out or default_folder(scenario, seed)
     with staged(out) as staging:
         result = engine.run(scenario, runs, seed, chunk_size=chunk_size, keep_table=False,
                             executor=executor, progress=progress,
-                            parquet_path=staging / "replications.parquet", precision=precision)
+                            parquet_path=staging / "replications.parquet", precision=precision,
+                            uncertain=uncertain)
         (staging / "summary.json").write_text(json.dumps(result.summary, indent=1, default=str), "utf-8")
         write_charts(result.summary, staging, scenario.label)
         files = sorted(out / path.name for path in staging.iterdir())
