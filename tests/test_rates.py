@@ -231,7 +231,8 @@ def test_admin1_splits_the_rates_by_region(tmp_path):
 
 def wilson(count: int, n: int) -> tuple[float, float]:
     p, z2 = count / n, Z90 ** 2
-    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), Z90 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z90 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
     return centre - half, centre + half
 
 

@@ -273,8 +273,9 @@ def _record_end(con: duckdb.DuckDBPyConnection, countries: tuple[str, ...],
     condition, params = EventFilter(countries=countries).where()
     end = con.execute(f"SELECT max(event_date) FROM events WHERE {condition}", params).fetchall()[0][0]
     if since is not None and end is not None and since > end:
-        raise UserError(f"{since.isoformat()} is after the record's last event ({end.isoformat()}): "
-                        "the window is empty", field="--since")
+        where = f" in {', '.join(countries)}" if countries else ""
+        raise UserError(f"{since.isoformat()} is after the record's last event{where} "
+                        f"({end.isoformat()}): the window is empty", field="--since")
     return end
 
 
@@ -293,7 +294,7 @@ def _selection(where: EventFilter, admin1: bool) -> Query:
 def _incident_rates(con: duckdb.DuckDBPyConnection, since: date | None, end: date,
                     admin1: bool) -> tuple[IncidentRate, ...]:
     keys = "actor, country, admin1" if admin1 else "actor, country"
-    query = Query(
+    query = Query(" ".join(  # on one line, as it is run: it is shown in the JSON
         f"""WITH groups AS (
                 SELECT {keys}, coalesce(?::DATE, min(month)) AS first_day FROM {INCIDENTS} GROUP BY ALL),
             months AS (
@@ -304,7 +305,7 @@ def _incident_rates(con: duckdb.DuckDBPyConnection, since: date | None, end: dat
                                                     ?::TIMESTAMP, INTERVAL 1 MONTH)) AS months(m))
             SELECT {keys}, month, exposure, count(i.event_id_cnty) AS incidents
             FROM months LEFT JOIN {INCIDENTS} i USING ({keys}, month)
-            GROUP BY ALL ORDER BY {keys}, month""",
+            GROUP BY ALL ORDER BY {keys}, month""".split()),
         (since, end, end))
     monthly = con.execute(query.sql, list(query.params)).df()
     group_keys = ["actor", "country", "admin1"] if admin1 else ["actor", "country"]
