@@ -126,6 +126,7 @@ def test_a_poisson_rate_is_not_called_overdispersed(known):
     rate = group(fit_rates(db), "is_sahel")
     assert (rate.country, rate.n, rate.incidents) == ("Niger", MONTHS, int(islamic_state.sum()))
     assert not rate.overdispersed and rate.lr_p_value > 0.1
+    assert rate.method == "poisson" and "no overdispersion" in rate.reason and rate.alpha == 0
     assert rate.alpha_interval.low == 0 and covers(rate.alpha_interval, 0.0)
     assert covers(rate.trend_interval, IS_TRUTH["trend"])
     last_mean = IS_TRUTH["mean"] * IS_TRUTH["trend"] ** ((MONTHS - 1) / 12)
@@ -274,8 +275,8 @@ def test_fatalities_per_strike_give_the_zero_share_and_mean(tmp_path):
 
 
 def test_too_few_strikes_fall_back_to_the_observed_figures_and_say_why(tmp_path):
-    rows = [event(event_id_cnty=f"S{i}", fatalities=d, **JNIM_STRIKE) for i, d in enumerate([0, 0, 3, 1])]
+    rows = [event(event_id_cnty=f"S{i}", fatalities=d, **JNIM_STRIKE) for i, d in enumerate([0, 0, 3, 1, ""])]
     (figure,) = fit_rates(store(tmp_path, rows)).strike_fatalities
-    assert (figure.n, figure.zeros, figure.zero_share, figure.mean) == (4, 2, 0.5, 1.0)
+    assert (figure.n, figure.missing, figure.zeros, figure.zero_share, figure.mean) == (4, 1, 2, 0.5, 1.0)
     assert figure.method == "observed" and "fewer than 10 strikes" in figure.reason
     assert figure.inflation is None and figure.mean_interval.low <= 1.0 <= figure.mean_interval.high

@@ -61,6 +61,7 @@ from sahelsim.evidence.trends import drone_actor
 LEVEL = 0.90
 MIN_INCIDENTS = 5  # fewer: no trend nor dispersion worth stating
 MIN_MONTHS = 3  # fewer: a trend through two points has no error to estimate
+NO_GAIN = 1e-3  # a likelihood ratio below this (p = 0.49) is alpha estimated at 0
 MIN_STRIKES = 10  # fewer: a three-parameter zero-inflated model does not converge to anything useful
 BOOTSTRAP_DRAWS = 2000
 BOOTSTRAP_SEED = 20240601  # fixed: the same store and filters give the same intervals
@@ -344,7 +345,7 @@ def _modelled_rate(common: dict, counts: np.ndarray, exposure: np.ndarray) -> In
     years = np.arange(len(counts)) / 12
     design = np.column_stack([np.ones_like(years), years])
     poisson = sm.GLM(counts, design, family=sm.families.Poisson(), exposure=exposure).fit()
-    negbin, failure = _negative_binomial(counts, design, exposure, poisson.params)
+    negbin, failure = _negative_binomial(counts, design, exposure, poisson)
     if negbin is None:
         chosen, params, cov, alpha, llf = "poisson", poisson.params, poisson.cov_params(), 0.0, poisson.llf
         reason = failure
@@ -367,20 +368,19 @@ def _modelled_rate(common: dict, counts: np.ndarray, exposure: np.ndarray) -> In
         lr_statistic=float(lr), lr_p_value=float(p_value), overdispersed=bool(p_value < 1 - LEVEL))
 
 
-def _negative_binomial(counts: np.ndarray, design: np.ndarray, exposure: np.ndarray,
-                       start: np.ndarray):
-    """The NB2 maximum-likelihood fit, or None and why: alpha at 0 (no overdispersion, Poisson is
-    the fit) or no convergence."""
+def _negative_binomial(counts: np.ndarray, design: np.ndarray, exposure: np.ndarray, poisson):
+    """The NB2 maximum-likelihood fit, or None and why: alpha at 0 (no better than Poisson, which
+    is then the fit) or no convergence."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             fit = NegativeBinomial(counts, design, exposure=exposure).fit(
-                start_params=np.append(start, 0.1), disp=0, maxiter=500)
+                start_params=np.append(poisson.params, 0.1), disp=0, maxiter=500)
         except (np.linalg.LinAlgError, ValueError):
             return None, "the negative binomial fit failed: Poisson reported"
     if not fit.mle_retvals.get("converged") or not np.all(np.isfinite(fit.bse)):
         return None, "the negative binomial fit did not converge: Poisson reported"
-    if fit.params[2] < 1e-6:
+    if fit.params[2] < 1e-6 or 2 * (fit.llf - poisson.llf) < NO_GAIN:
         return None, "no overdispersion: alpha is estimated at 0, so the fit is Poisson"
     return fit, None
 
