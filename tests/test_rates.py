@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from acled_files import event, write_acled
 from sahelsim.analysis.rates import fit_rates
 from sahelsim.errors import UserError
 from sahelsim.evidence.ingest import ingest
+from sahelsim.evidence.store import connect
 
 START = date(2019, 1, 1)
 MONTHS = 72
@@ -138,6 +139,16 @@ def test_the_same_store_and_filters_give_the_same_figures(known):
     first, second = fit_rates(db, country=["Mali"]).to_dict(), fit_rates(db, country=["Mali"]).to_dict()
     assert first == second
     json.dumps(first, allow_nan=False)  # plain JSON, no NaN
+
+
+def test_an_open_connection_and_a_datetime_give_the_same_figures(known):
+    db, _, _ = known
+    by_path = fit_rates(db, since=date(2022, 1, 1)).to_dict()
+    con = connect(db, read_only=True)
+    try:
+        assert fit_rates(con, since=datetime(2022, 1, 1, 12, 30)).to_dict() == by_path
+    finally:
+        con.close()
 
 
 def test_every_figure_carries_its_query_sample_and_interval(known):

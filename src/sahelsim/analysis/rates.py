@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -221,6 +221,7 @@ def fit_rates(con_or_db_path: duckdb.DuckDBPyConnection | Path | str | None, *, 
     any of these countries, `since` incidents on or after that day; `admin1` splits the incident
     rates by first-level region too. A path opens the store read-only (None: the default store).
     """
+    since = since.date() if isinstance(since, datetime) else since  # as typer gives --since
     if isinstance(con_or_db_path, duckdb.DuckDBPyConnection):
         return _fit(con_or_db_path, actor, tuple(country or ()), since, admin1)
     con = store.connect(Path(con_or_db_path) if con_or_db_path is not None else None, read_only=True)
@@ -239,15 +240,14 @@ def _fit(con: duckdb.DuckDBPyConnection, actor: str | None, countries: tuple[str
     selection = _selection(where, admin1)
     incidents = con.sql(selection.sql, params=list(selection.params)).to_arrow_table()
     filters = {"actor": actor, "country": list(countries), "since": since, "admin1": admin1}
-    path = con.execute("SELECT path FROM duckdb_databases() "
+    path = con.execute("SELECT coalesce(path, ':memory:') FROM duckdb_databases() "
                        "WHERE database_name = current_database()").fetchall()[0][0]
-    empty = RatesResult(str(path), filters, end, 0, selection, (), (), (), (),
-                        note="no drone incident matches these filters")
     if incidents.num_rows == 0:
-        return empty
+        return RatesResult(path, filters, end, 0, selection, (), (), (), (),
+                           note="no drone incident matches these filters")
     con.register(INCIDENTS, incidents)
     try:
-        return RatesResult(str(path), filters, end, incidents.num_rows, selection,
+        return RatesResult(path, filters, end, incidents.num_rows, selection,
                            _incident_rates(con, since, end, admin1), _role_mix(con),
                            _strike_fatalities(con), _downed(con))
     finally:
