@@ -232,6 +232,16 @@ def test_a_month_after_the_last_drone_but_within_the_record_is_a_zero(tmp_path):
     assert rate.rate == pytest.approx(1 / 3)
 
 
+def test_incidents_all_in_one_month_give_no_trend(tmp_path):
+    rows = [event(event_id_cnty=f"J{i}", event_date=f"2024-01-{i + 1:02d}", year=2024, **JNIM_STRIKE)
+            for i in range(6)]
+    db = store(tmp_path, rows + [event(event_id_cnty="END", event_date="2024-06-30", year=2024,
+                                       **{**CLASH, "country": "Mali"})])
+    (rate,) = fit_rates(db).incident_rates
+    assert (rate.n, rate.incidents, rate.method, rate.trend_per_year) == (6, 6, "raw mean", None)
+    assert "one month" in rate.reason and rate.rate == pytest.approx(1.0)
+
+
 def test_admin1_splits_the_rates_by_region(tmp_path):
     rows = [event(event_id_cnty=f"M{i}", event_date=f"2024-0{1 + i % 3}-05", year=2024,
                   **{**JNIM_STRIKE, "admin1": "Mopti" if i % 2 else "Gao"}) for i in range(6)]

@@ -29,8 +29,8 @@ Why one negative binomial model per group
     mu + alpha mu²), compared with Poisson (alpha = 0) by a likelihood ratio whose null lies on the
     boundary (p = half the chi-square(1) tail). The interval of alpha is the profile-likelihood one,
     which, unlike a Wald interval, can reach 0 and is not symmetric. A group with fewer than
-    `MIN_INCIDENTS` incidents, or fewer than `MIN_MONTHS` months, gets its raw mean rate with an exact
-    Poisson (Garwood) interval, and the reason is stated.
+    `MIN_INCIDENTS` incidents, fewer than `MIN_MONTHS` months, or all its incidents in one month, gets
+    its raw mean rate with an exact Poisson (Garwood) interval, and the reason is stated.
 """
 
 from __future__ import annotations
@@ -326,6 +326,8 @@ def _group_rate(group: dict, frame: pd.DataFrame, query: Query) -> IncidentRate:
                                                    "to fit a trend or an overdispersion")
     if len(counts) < MIN_MONTHS:
         return _raw_rate(common, counts, exposure, f"fewer than {MIN_MONTHS} months: no trend to fit")
+    if (counts > 0).sum() < 2:  # the likeliest trend would be infinitely steep
+        return _raw_rate(common, counts, exposure, "every incident in one month: no trend to fit")
     return _modelled_rate(common, counts, exposure)
 
 
@@ -378,10 +380,12 @@ def _negative_binomial(counts: np.ndarray, design: np.ndarray, exposure: np.ndar
                 start_params=np.append(poisson.params, 0.1), disp=0, maxiter=500)
         except (np.linalg.LinAlgError, ValueError):
             return None, "the negative binomial fit failed: Poisson reported"
+    # Heading for alpha = 0, the optimizer may stop short of the boundary and call it no convergence.
+    if np.all(np.isfinite(fit.params)) and (fit.params[2] < 1e-6
+                                            or 2 * (fit.llf - poisson.llf) < NO_GAIN):
+        return None, "no overdispersion: alpha is estimated at 0, so the fit is Poisson"
     if not fit.mle_retvals.get("converged") or not np.all(np.isfinite(fit.bse)):
         return None, "the negative binomial fit did not converge: Poisson reported"
-    if fit.params[2] < 1e-6 or 2 * (fit.llf - poisson.llf) < NO_GAIN:
-        return None, "no overdispersion: alpha is estimated at 0, so the fit is Poisson"
     return fit, None
 
 
