@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -301,3 +303,16 @@ def test_too_few_strikes_fall_back_to_the_observed_figures_and_say_why(tmp_path)
     assert (figure.n, figure.missing, figure.zeros, figure.zero_share, figure.mean) == (4, 1, 2, 0.5, 1.0)
     assert figure.method == "observed" and "fewer than 10 strikes" in figure.reason
     assert figure.inflation is None and figure.mean_interval.low <= 1.0 <= figure.mean_interval.high
+
+
+def test_the_cli_prints_the_same_figures_and_names_a_mistaken_option(known):
+    db = known[0]
+    command = [sys.executable, "-m", "sahelsim", "calibrate", "rates", "--db", str(db), "--json"]
+    done = subprocess.run([*command, "--actor", "jnim", "--since", "2019-01-01"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(json.dumps(
+        fit_rates(db, actor="jnim", since=date(2019, 1, 1)).to_dict(), default=str))
+    wrong = subprocess.run([*command, "--actor", "jnmi"], capture_output=True, text=True, check=False)
+    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
+    assert "actor" in wrong.stderr
