@@ -311,6 +311,37 @@ class Sources(Strict):
     notes: str = ""
 
 
+MAX_DRAWS = 4096  # posterior draws kept per fitted figure: enough for runs that sample them
+
+
+class Fitted(Strict):
+    """One fitted figure: its posterior median (the figure's value), 90% interval and draws."""
+
+    median: float
+    interval90: tuple[float, float]
+    draws: list[float] = Field(max_length=MAX_DRAWS)
+
+
+class Calibration(Strict):
+    """How the figures were fitted (`sahelsim calibrate`): the record of the fit, kept in the file.
+
+    Every fitted figure holds the same number of draws, one joint draw per index, so a run that
+    samples the posterior keeps the figures' dependence."""
+
+    method: str
+    distance: str
+    incidents: list[str]
+    simulations: int = Field(ge=0)
+    seed: int = Field(ge=0)
+    figures: dict[str, Fitted]
+
+    @model_validator(mode="after")
+    def _joint_draws(self) -> Calibration:
+        if len({len(fit.draws) for fit in self.figures.values()}) > 1:
+            raise ValueError("expected the same number of draws for every fitted figure")
+        return self
+
+
 class Scenario(Strict):
     """A validated scenario with one defence chosen (the baseline or a variant)."""
 
@@ -324,6 +355,7 @@ class Scenario(Strict):
     variant: str = BASELINE
     variants: list[str] = Field([], description="every defence variant the file offers")
     figures: dict[str, Figure] = Field({}, description="source and range of each number, by path")
+    calibration: Calibration | None = None
 
     @property
     def label(self) -> str:
@@ -521,10 +553,15 @@ def _prepare(raw: dict[str, Any], file: str) -> _Parsed:
     deep = _too_deep(raw)
     if deep is not None:
         raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=file, field=deep)
+    raw = dict(raw)
+    calibration = _calibration(raw.pop("calibration", None), file)
     try:
         document, figures = strip_figures(raw)
     except FigureError as error:
         raise UserError(str(error), file=file, field=error.path) from None
+    if calibration is not None:
+        _apply_fit(document, figures, calibration, file)
+        document["calibration"] = calibration
     for reserved in ("variant", "figures"):
         if reserved in document:
             raise UserError("unknown key", file=file, field=reserved)
@@ -542,6 +579,38 @@ def _prepare(raw: dict[str, Any], file: str) -> _Parsed:
                   if path.startswith(f"variants.{name}.")} for name in patches}
     return _Parsed(file, document, {p: f for p, f in figures.items() if not p.startswith("variants.")},
                    patches, own)
+
+
+def _calibration(table: Any, file: str) -> Calibration | None:
+    """The file's [calibration] table checked, before its numbers could be taken for figures."""
+    if table is None:
+        return None
+    try:
+        return Calibration.model_validate(table)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise UserError(_describe(first), file=file,
+                        field=join("calibration", _error_path(first["loc"]))) from None
+
+
+def _apply_fit(document: dict[str, Any], figures: dict[str, Figure], calibration: Calibration,
+               file: str) -> None:
+    """Each fitted figure takes its posterior median as its value; its declared range, the prior,
+    stays, and its source names the fit."""
+    for path, fit in calibration.figures.items():
+        prior = figures.get(path)
+        if prior is None or prior.low is None or prior.high is None:
+            raise UserError("expected a fitted figure to be a figure of the file with a declared range",
+                            file=file, field=f"calibration.figures.{path}")
+        if not prior.allows(fit.median):
+            raise UserError(f"expected a median within the declared range [{prior.low}, {prior.high}]",
+                            file=file, field=f"calibration.figures.{path}")
+        try:
+            set_at(document, path, fit.median)
+        except FigureError as error:
+            raise UserError(str(error), file=file, field=f"calibration.figures.{path}") from None
+        figures[path] = replace(prior, value=fit.median, source=f"calibrated ({calibration.method}, "
+                                f"{len(calibration.incidents)} incidents); prior: {prior.source}")
 
 
 def _too_large(file: str) -> NoReturn:
@@ -583,6 +652,11 @@ def _variant(parsed: _Parsed, variant: str) -> Scenario:
     merged["variant"] = variant
     inherited = _outside(parsed.figures, _replaced_paths(patch))
     inherited.update(parsed.variant_figures[variant])
+    fit = merged.get("calibration")
+    if fit is not None:  # a figure the variant sets itself is no longer the fitted one
+        kept = {path: f for path, f in fit.figures.items() if path in inherited
+                and path not in parsed.variant_figures[variant]}
+        merged["calibration"] = fit.model_copy(update={"figures": kept})
     return _checked(merged, inherited, parsed.file, prefix=f"variants.{variant}")
 
 

@@ -3,8 +3,9 @@
 A figure with a declared range is uncertain. A run may keep every figure at its value (the default,
 and the usual way to compare defences) or draw the uncertain ones per replication, so that its
 intervals hold both the dice and the doubt about the inputs. Draws are uniform on the declared
-range, stratified as a Latin hypercube within each block of replications (`runtime.seeds`), one
-stream per figure keyed by its path: the numbers of replication i never depend on the chunk, the
+range (or, once a calibration fitted them, jointly from its posterior draws), stratified as a Latin
+hypercube within each block of replications (`runtime.seeds`), one stream per figure keyed by its
+path: the numbers of replication i never depend on the chunk, the
 executor, or which other figures are uncertain, and two scenarios sharing a figure draw the same
 values for it (common parameter draws, beside common random numbers).
 
@@ -14,7 +15,7 @@ the plan (counts, ranges, speeds); they stay at their values, and the run's summ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,32 +45,45 @@ PER_SORTIE_ROW = {"delay_median_s", "delay_sigma"}  # broadcast against (replica
 METHOD = f"Latin hypercube per block of {BLOCK} replications, uniform on each declared range"
 
 
+POSTERIOR_KEY = name_key("posterior")
+
+
 @dataclass(frozen=True)
 class Uncertainty:
-    """The figures a run draws per replication, with their ranges, and those it cannot draw."""
+    """The figures a run draws per replication: from their ranges, or jointly from the posterior
+    draws of a calibration; and those it cannot draw."""
 
     ranges: dict[str, tuple[float, float]]
     kept: tuple[str, ...]  # uncertain, but they shape the plan: kept at their values
+    posterior: dict[str, np.ndarray] = field(default_factory=dict)  # path -> joint draws
 
     def draw(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
         """Each figure's values for replications [start, stop) of a run seeded `seed`."""
         streams = ChunkStreams(seed, start, stop)
-        return {path: low + (high - low) * streams.latin(Purpose.INPUTS, key=name_key(path))
-                for path, (low, high) in self.ranges.items()}
+        values = {path: low + (high - low) * streams.latin(Purpose.INPUTS, key=name_key(path))
+                  for path, (low, high) in self.ranges.items()}
+        if self.posterior:  # one draw index for all fitted figures: their dependence is kept
+            size = len(next(iter(self.posterior.values())))
+            index = (streams.latin(Purpose.INPUTS, key=POSTERIOR_KEY) * size).astype(int)
+            values.update({path: draws[index] for path, draws in self.posterior.items()})
+        return values
 
     def describe(self) -> dict:
         """What a summary says about the inputs of an uncertain run."""
         return {"figures": "drawn per replication", "method": METHOD,
                 "drawn": {path: list(bounds) for path, bounds in self.ranges.items()},
-                "kept_at_value": list(self.kept)}
+                "posterior": sorted(self.posterior), "kept_at_value": list(self.kept)}
 
 
-FIXED = {"figures": "at their values", "method": None, "drawn": {}, "kept_at_value": []}
+FIXED = {"figures": "at their values", "method": None, "drawn": {}, "posterior": [], "kept_at_value": []}
 
 
 def uncertainty(scenario: Scenario) -> Uncertainty:
-    """The scenario's uncertain figures: those with a range wider than a point."""
+    """The scenario's uncertain figures: those with a range wider than a point, drawn from the
+    posterior where a calibration fitted them."""
+    fitted = {} if scenario.calibration is None else scenario.calibration.figures
     uncertain = {path: (figure.low, figure.high) for path, figure in sorted(scenario.figures.items())
                  if figure.low is not None and figure.high is not None and figure.high > figure.low}
-    return Uncertainty(ranges={p: r for p, r in uncertain.items() if p in ROW_FIGURES},
-                       kept=tuple(p for p in uncertain if p not in ROW_FIGURES))
+    return Uncertainty(ranges={p: r for p, r in uncertain.items() if p in ROW_FIGURES and p not in fitted},
+                       kept=tuple(p for p in uncertain if p not in ROW_FIGURES),
+                       posterior={p: np.array(fit.draws) for p, fit in sorted(fitted.items())})
