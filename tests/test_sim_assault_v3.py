@@ -21,7 +21,7 @@ from scipy.integrate import solve_ivp
 from sahelsim.errors import UserError
 from sahelsim.sim.assault import AirPlan, AssaultPlan, Outcome, fight, warning_lead_s
 from sahelsim.sim.engine import compare, run
-from sahelsim.sim.scenario import load_scenario, parse_scenario
+from sahelsim.sim.scenario import load_scenario, parse_scenario, with_figures
 
 
 def _plan(attackers: int = 100, alpha: float = 0.0, beta: float = 0.0, **changes) -> AssaultPlan:
@@ -465,3 +465,23 @@ def test_a_day_long_assault_is_accepted_and_the_library_runs_six_hours() -> None
     assert parse_scenario(_long_fight("")).threat.assault.max_minutes == 1440
     for name in ("post-drone-assault", "tongo-tongo-patrol-ambush", "borno-drone-raid"):
         assert load_scenario(name).threat.assault.max_minutes == 360
+
+
+def test_an_overrun_post_counts_more_of_its_losses_dead() -> None:
+    """Where the post falls its wounded cannot be evacuated: the killed share is the overrun one
+    there, and the held one elsewhere, each a binomial share of the same losses."""
+    scenario = load_scenario("post-drone-assault")
+    table = run(scenario, 6000, seed=12).table
+    outcome = table.column("assault_outcome").to_numpy()
+    losses = table.column("defender_losses").to_numpy()
+    killed = table.column("defender_killed").to_numpy()
+    fell, held = outcome == 2, outcome == 1
+    assert fell.sum() > 500 and held.sum() > 50
+    site = scenario.site
+    assert killed[fell].sum() / losses[fell].sum() == pytest.approx(site.killed_share_overrun, abs=0.01)
+    assert killed[held].sum() / losses[held].sum() == pytest.approx(site.killed_share, abs=0.03)
+    fewer = run(with_figures(scenario, {"site.killed_share_overrun": 0.5}), 6000, seed=12).table
+    assert fewer.column("defender_losses").equals(table.column("defender_losses"))
+    dead = fewer.column("defender_killed").to_numpy()
+    assert dead[fell].sum() / losses[fell].sum() == pytest.approx(0.5, abs=0.01)
+    assert np.array_equal(dead[~fell], killed[~fell])

@@ -92,6 +92,7 @@ class Plan:
     assault: assault_model.AssaultPlan | None
     garrison: int
     killed_share: float  # of the defenders' losses
+    killed_share_overrun: float  # of the defenders' losses where the post was overrun
     amortised_usd: float
     expendable: np.ndarray  # (D,)
     unit_cost_usd: np.ndarray  # (D,)
@@ -314,6 +315,8 @@ def compile_plan(scenario: Scenario, catalogue: Catalogue | None = None) -> Plan
                         camouflage=passive.camouflage, mean_find_s=find_s),
         isr_success_quality=scenario.threat.isr_success_quality,
         assault=_assault_plan(scenario), garrison=site.personnel, killed_share=site.killed_share,
+        killed_share_overrun=site.killed_share if site.killed_share_overrun is None
+        else site.killed_share_overrun,
         amortised_usd=_amortised_usd(scenario, catalogue),
         expendable=per_sortie([p.expendable for p in platforms], bool),
         unit_cost_usd=per_sortie([p.unit_cost_usd for p in platforms]),
@@ -537,10 +540,12 @@ def _assault_columns(plan: Plan, streams: ChunkStreams, drone_casualties: np.nda
             "attacker_losses": np.rint(result.attacker_losses).astype(np.int64),
             "assault_warning_min": np.where(occurs, lead / 60, 0.0),
             "air_hits": np.rint(result.air_hits).astype(np.int64),
-            **_killed_and_wounded(losses, plan.killed_share, killed_u)}
+            **_killed_and_wounded(losses, np.where(result.outcome == assault_model.Outcome.OVERRUN,
+                                                   plan.killed_share_overrun, plan.killed_share), killed_u)}
 
 
-def _killed_and_wounded(losses: np.ndarray, killed_share: float, u: np.ndarray) -> dict[str, np.ndarray]:
+def _killed_and_wounded(losses: np.ndarray, killed_share: float | np.ndarray,
+                        u: np.ndarray) -> dict[str, np.ndarray]:
     """Each loss is a death with `killed_share`: Binomial(losses, share) by inversion of u."""
     killed = binomial.quantile(losses, killed_share, u).astype(np.int64)
     return {"defender_killed": killed, "defender_wounded": losses - killed}

@@ -94,6 +94,10 @@ class Site(Strict):
     killed_share: Probability = Field(
         0.4, description="share of the defenders' losses killed, the rest wounded (range 0.25-0.55;"
         " historically about 1 killed to 3 wounded, Tongo Tongo 2017 8 killed and 10 wounded)")
+    killed_share_overrun: Probability | None = Field(
+        None, description="share killed when the post is overrun (default: killed_share): the wounded"
+        " cannot be evacuated and the missing are rarely found alive, so overrun posts report far more"
+        " dead than wounded")
 
     @model_validator(mode="after")
     def _unique_assets(self) -> Site:
@@ -388,6 +392,11 @@ def _resolve(name_or_path: str) -> tuple[Path, str]:
         raise UserError(f"unknown scenario {target!r}; expected a .toml file or one of: "
                         + ", ".join(list_library()))
     return bundled, variant or BASELINE
+
+
+def scenario_file(name_or_path: str | Path) -> Path:
+    """The file a scenario name (or path, with or without `@variant`) refers to."""
+    return _resolve(str(name_or_path))[0]
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -735,4 +744,5 @@ def with_figures(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
 
 
 __all__ = ["BASELINE", "Scenario", "list_library", "load_scenario",
-           "parse_scenario", "scenario_from_document", "validate_file", "with_figures"]
+           "parse_scenario", "scenario_file", "scenario_from_document", "validate_file",
+           "with_figures"]

@@ -38,6 +38,7 @@ ROW_FIGURES: dict[str, tuple[str, ...]] = {
     "defence.command_delay.sigma": ("delay_sigma",),
     "site.personnel": ("garrison",),
     "site.killed_share": ("killed_share",),
+    "site.killed_share_overrun": ("killed_share_overrun",),
 }
 WHOLE_FIGURES = {"threat.assault.attackers", "defence.qrf.size", "site.personnel"}
 PER_SORTIE_ROW = {"delay_median_s", "delay_sigma"}  # broadcast against (replication × sortie)
