@@ -233,6 +233,15 @@ def test_a_tolerance_below_what_the_model_reaches_stops_at_the_acceptance_floor(
     assert post.acceptance[-1] < 4 * ACCEPTANCE_FLOOR  # it went on until the floor, not before
 
 
+def test_a_failed_simulation_is_never_accepted() -> None:
+    def failing_above_a_quarter(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        d = binomial_distance(20, 2)(points, rng)
+        return np.where(points[:, 0] > 0.25, np.nan, d)  # most of the first generation fails
+
+    post = abc_smc(failing_above_a_quarter, EXACT_PRIOR, particles=200, budget=10_000, seed=13)
+    assert post.epsilons[-1] == 0.0 and post.draws.max() <= 0.25
+
+
 def test_the_first_generation_must_fit_the_budget() -> None:
     with pytest.raises(ValueError, match="budget"):
         abc_smc(deterministic_distance, EXACT_PRIOR, particles=500, budget=999)

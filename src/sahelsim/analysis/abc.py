@@ -121,6 +121,7 @@ class Posterior:
         return float(1.0 / np.sum(self.weights**2))
 
     def median(self) -> np.ndarray:
+        """(d,): the weighted median of each figure."""
         return self.interval(0.0)[:, 0]
 
     def interval(self, level: float = 0.9) -> np.ndarray:
@@ -214,6 +215,10 @@ def abc_smc(distance: Callable[[np.ndarray, np.random.Generator], np.ndarray], p
     """
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must lie in (0, 1), got {quantile}")
+    if particles < 2 or (batch is not None and batch < 1):
+        raise ValueError(f"need at least 2 particles and batches of at least 1, got {particles} and {batch}")
+    if not prior.free.any():
+        raise ValueError("no figure has a range to calibrate")
     batch = batch or particles
     first = math.ceil(particles / quantile)
     if first > budget:
@@ -222,8 +227,12 @@ def abc_smc(distance: Callable[[np.ndarray, np.random.Generator], np.ndarray], p
     done = 0
 
     def run(points: np.ndarray) -> np.ndarray:
+        """Distances of a batch; a failed simulation (NaN) counts as infinitely far, never accepted."""
         nonlocal done
         d = np.asarray(distance(points, simulation_rng), float)
+        if d.shape != (len(points),):
+            raise ValueError(f"distance returned shape {d.shape} for {len(points)} points")
+        d[np.isnan(d)] = np.inf
         done += len(points)
         if progress is not None:
             progress(done, budget)
