@@ -257,6 +257,8 @@ def abc_smc(distance: Callable[[np.ndarray, np.random.Generator], np.ndarray], p
             spent += len(proposed)
             points.append(proposed[d <= epsilon])
             distances.append(d[d <= epsilon])
+        if not points:  # the budget is spent: this generation cannot begin
+            break
         accepted = np.concatenate(points)
         if len(accepted) < particles:
             break

@@ -322,7 +322,7 @@ class Fitted(Strict):
     """One fitted figure: its posterior median (the figure's value), 90% interval and draws."""
 
     median: float
-    interval90: tuple[float, float]
+    interval90: list[float] = Field(min_length=2, max_length=2)
     draws: list[float] = Field(max_length=MAX_DRAWS)
 
 
