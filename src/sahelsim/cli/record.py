@@ -6,21 +6,22 @@ import shutil
 import sys
 import tempfile
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
+from types import TracebackType
 from typing import Optional
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from sahelsim.cli import JsonOption, app, console, emit
-from sahelsim.evidence import acled_api, store
+from sahelsim.evidence import store
+from sahelsim.evidence.acled_update import update_from_acled
 from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.dates import DAYFIRST, MONTHFIRST
 from sahelsim.evidence.ingest import READING, IngestSummary, ingest
-from sahelsim.evidence.record import EventFilter, export_events, quarantined
+from sahelsim.evidence.record import EventFilter, export_events, quarantined, unmatched_actors
 from sahelsim.evidence.tagging import tag_text
 from sahelsim.evidence.trends import GROUPINGS, drone_trends, records
 
@@ -55,25 +56,68 @@ WaitOption = typer.Option(0.0, "--wait", min=0, max=store.MAX_WAIT_S, metavar="S
                                "for it (default: fail at once).")
 
 
-def _run_ingest(paths: list[Path], db: Path | None, deletions: Path | None, quiet: bool,
-                verbose: bool = False, date_order: str | None = None,
-                replace: bool = False, wait: float = 0) -> IngestSummary:
-    """Ingest with a live line per file on a terminal, since a million-row file takes seconds."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
-                  console=console, disable=quiet or not console.is_terminal) as progress:
-        task = progress.add_task("ingesting", total=len(paths))
+class _LiveLine:
+    """A live progress line, shown from its first update and ended once (Rich prints a line at each
+    end off a terminal): a line that starts only once the checks have passed leaves a mistake one
+    line, and one can end before another starts."""
 
-        def advance(file: str, index: int, count: int, stage: str) -> None:
-            progress.update(task, completed=index - 1,
-                            description=f"file {index}/{count}: {file}: {stage}")
-            if verbose and stage == READING:
-                progress.console.print(f"ingesting file {index}/{count}: {file}", highlight=False,
-                                       soft_wrap=True)
+    def __init__(self, bar: Progress) -> None:
+        self.bar, self.task, self.ended = bar, None, False
 
-        summary = ingest(paths, db, deletions=deletions, replace=replace, progress=advance,
-                         date_order=date_order, wait=wait)
-        progress.update(task, completed=len(paths), description="done")
-    return summary
+    def __enter__(self) -> _LiveLine:
+        return self
+
+    def show(self, description: str, total: int | None) -> TaskID:
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task(description, total=total)
+        return self.task
+
+    def end(self) -> None:
+        if self.task is not None and not self.ended:
+            self.ended = True
+            self.bar.stop()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.end()
+
+
+class _IngestLine(_LiveLine):
+    """An ingest's line per file on a terminal, since a million-row file takes seconds; `verbose`
+    also logs each file as it starts. Given the number of files, it shows at once."""
+
+    def __init__(self, quiet: bool, verbose: bool = False, files: int | None = None) -> None:
+        super().__init__(Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                                  TimeElapsedColumn(), console=console,
+                                  disable=quiet or not console.is_terminal))
+        self.verbose, self.files = verbose, files
+
+    def __enter__(self) -> _IngestLine:
+        if self.files is not None:
+            self.show("ingesting", self.files)
+        return self
+
+    def __call__(self, file: str, index: int, count: int, stage: str) -> None:
+        task = self.show("ingesting", count)
+        self.bar.update(task, completed=index - 1, description=f"file {index}/{count}: {file}: {stage}")
+        if self.verbose and stage == READING:
+            self.bar.console.print(f"ingesting file {index}/{count}: {file}", highlight=False,
+                                   soft_wrap=True)
+
+    def done(self) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[0].total, description="done")
+
+
+class _FetchLine(_LiveLine):
+    """A fetch's line: events downloaded, of how many when the API says."""
+
+    def __init__(self, quiet: bool) -> None:
+        super().__init__(Progress(console=console, disable=quiet))
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.bar.update(self.show("fetching ACLED", None), completed=done, total=total)
 
 
 SUMMARY_COUNTS = ("read", "inserted", "updated", "unchanged", "rejected", "folded", "deleted")
@@ -116,8 +160,11 @@ def ingest_command(
     if dayfirst and monthfirst:
         raise typer.BadParameter("give --dayfirst or --monthfirst, not both")
     order = DAYFIRST if dayfirst else MONTHFIRST if monthfirst else None
-    summary = _run_ingest(list(paths or []), db, deletions, quiet=as_json, verbose=verbose,
-                          date_order=order, replace=replace, wait=wait)
+    paths = list(paths or [])
+    with _IngestLine(quiet=as_json, verbose=verbose, files=len(paths)) as line:
+        summary = ingest(paths, db, deletions=deletions, replace=replace, progress=line,
+                         date_order=order, wait=wait)
+        line.done()
     emit(summary.as_dict(), as_json, lambda: _show_summary(summary))
 
 
@@ -134,31 +181,16 @@ def fetch_acled_command(
     as_json: bool = JsonOption,
 ) -> None:
     """Pull new and changed events (and deletions) from ACLED's API, then ingest them."""
-    credentials = acled_api.load_credentials(config)
-    base_url = acled_api.checked_base_url(base_url)  # before the progress bar draws a line
-    since = None if full else _newest_acled_timestamp(db, wait)
-    with tempfile.TemporaryDirectory(prefix="sahelsim-acled-") as folder:
-        with Progress(console=console, disable=as_json) as progress:
-            task = progress.add_task("fetching ACLED", total=None)
-            result = acled_api.fetch_acled(
-                credentials, Path(folder), base_url=base_url, country=country or None,
-                since_timestamp=since,
-                progress=lambda done, total: progress.update(task, completed=done, total=total))
-        summary = _run_ingest(result.pages, db, result.deletions, quiet=as_json, wait=wait)
-    report = {"fetched": result.events, "deletions": result.deleted, "since_timestamp": since,
-              **summary.as_dict()}
-    emit(report, as_json, lambda: _show_summary(summary))
+    with _FetchLine(quiet=as_json) as fetch_line, _IngestLine(quiet=as_json) as ingest_line:
 
+        def ingesting(file: str, index: int, count: int, stage: str) -> None:
+            fetch_line.end()  # one live line at a time
+            ingest_line(file, index, count, stage)
 
-def _newest_acled_timestamp(db: Path | None, wait: float) -> int | None:
-    path = db or store.default_db_path()
-    if not path.exists():
-        return None
-    con = store.connect(path, read_only=True, wait=wait)
-    try:
-        return con.execute("SELECT max(timestamp) FROM events WHERE dataset = 'acled'").fetchone()[0]
-    finally:
-        con.close()
+        update = update_from_acled(db, config=config, base_url=base_url, countries=country,
+                                   full=full, wait=wait, fetching=fetch_line, ingesting=ingesting)
+        ingest_line.done()
+    emit(update.as_dict(), as_json, lambda: _show_summary(update.ingest))
 
 
 @quarantine_app.command("list")
@@ -169,7 +201,7 @@ def quarantine_list(
     as_json: bool = JsonOption,
 ) -> None:
     """Show rejected records with file, row, field and reason."""
-    records = quarantined(store.connect(db or None, read_only=True), file, limit)
+    records = quarantined(db, file, limit)
 
     def render() -> None:
         table = Table(title="quarantine")
@@ -191,14 +223,7 @@ def actors_command(
 ) -> None:
     """List the actor registry, or the stored actor names it could not match."""
     if unmatched:
-        con = store.connect(db or None, read_only=True)
-        rows = con.execute(
-            """SELECT name, count(*) AS events FROM (
-                   SELECT actor1 AS name FROM events WHERE actor1_key IS NULL AND actor1 IS NOT NULL
-                   UNION ALL
-                   SELECT actor2 FROM events WHERE actor2_key IS NULL AND actor2 IS NOT NULL)
-               GROUP BY name ORDER BY events DESC, name""").fetchall()
-        data = [{"actor": name, "events": count} for name, count in rows]
+        data = unmatched_actors(db)
         columns = ("actor", "events")
     else:
         data = [{"key": a.key, "side": a.side, "names": ", ".join(a.names_en + a.names_fr)}
@@ -257,17 +282,16 @@ def events_command(
     """Export the record, derived columns included."""
     if out is None and (fmt == "parquet" or as_json):
         raise typer.BadParameter("--out FILE is needed for parquet and with --json", param_hint="--out")
-    con = store.connect(db or None, read_only=True)
     where = _filter(country, since, until, actor, actor_as, drone)
     if out is None:  # through a scratch file: DuckDB would open /dev/stdout anew and truncate `>>`
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / f"events.{fmt}"
-            count = export_events(con, where, path, fmt, raw=raw)
+            count = export_events(db, where, path, fmt, raw=raw)
             with path.open("rb") as exported:
                 shutil.copyfileobj(exported, sys.stdout.buffer)
             sys.stdout.buffer.flush()
     else:
-        count = export_events(con, where, out, fmt, raw=raw)
+        count = export_events(db, where, out, fmt, raw=raw)
     emit({"events": count, "out": str(out) if out else None, "format": fmt}, as_json,
          lambda: out and console.print(f"wrote {count:,} events to {out}"))
 
@@ -288,13 +312,13 @@ def trends_command(
     """Drone incidents by actor (the one that flew the drone), country, first-level region (--by
     admin1), role, platform, year or month, with charts over time by the same; `unclear` counts the
     air/drone strikes whose note does not say whether a drone flew."""
-    con = store.connect(db or None, read_only=True)
     where = _filter(country, since, until, actor, actor_as)
-    table = drone_trends(con, by, where)
-    written: list[Path] = []
-    if charts:
-        from sahelsim.report.trends_report import write_report
-        written = write_report(con, out, where, by)
+    if charts:  # the plotting libraries take a while to load: only for charts
+        from sahelsim.report.trends_report import drone_trend_report
+        report = drone_trend_report(db, by, where, out)
+        table, written = report.table, report.files
+    else:
+        table, written = drone_trends(db, by, where), []
     data = {"by": by, "rows": records(table), "charts": [str(p) for p in written]}
 
     def render() -> None:
@@ -322,20 +346,16 @@ def demo_command(
     as_json: bool = JsonOption,
 ) -> None:
     """The main job on the bundled record: ingest the documented incidents, write the trends report."""
-    from sahelsim.report.trends_report import report_folder, write_report
-    report_folder(out)  # before the ingest: a bad --out should leave the store as it was
-    bundled = resources.files("sahelsim.evidence") / "data" / "documented_incidents.csv"
-    with resources.as_file(bundled) as path:
-        summary = _run_ingest([path], db, None, quiet=as_json, wait=wait)
-    con = store.connect(db or None, read_only=True)
-    written = write_report(con, out)
-    yearly = drone_trends(con, "year")
-    data = {"ingest": summary.as_dict(), "report": [str(p) for p in written],
-            "by_year": records(yearly)}
+    from sahelsim.report.trends_report import documented_incidents_report
+    with _IngestLine(quiet=as_json) as line:
+        done = documented_incidents_report(out, db, progress=line, wait=wait)
+        line.done()
+    data = {"ingest": done.ingest.as_dict(), "report": [str(p) for p in done.files],
+            "by_year": records(done.by_year)}
 
     def render() -> None:
-        _show_summary(summary)
-        _show_frame(yearly, "drone incidents by year", "year")
+        _show_summary(done.ingest)
+        _show_frame(done.by_year, "drone incidents by year", "year")
         console.print(f"report: {out / 'drone-trends.html'}")
 
     emit(data, as_json, render)

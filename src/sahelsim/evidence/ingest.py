@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -51,6 +52,7 @@ Progress = Callable[[str, int, int, str], None]  # (file, index, count, stage)
 Stage = Callable[[str], None]
 # What a file goes through, in order; a million-row file spends seconds in each.
 READING, STORING = "reading and checking records", "tagging drones and storing"
+DOCUMENTED_INCIDENTS = "documented_incidents.csv"  # the bundled record, in evidence/data
 
 # Columns the validated table carries (canonical ACLED, dataset, UCDP deaths range, original types).
 _VALIDATED_COLUMNS = [name for name in EVENT_COLUMNS
@@ -132,6 +134,15 @@ def ingest(paths: Sequence[Path], db: Path | None = None, *, deletions: Path | N
 
 
 _REFUSED = (UserError, duckdb.OutOfMemoryException)
+
+
+def ingest_documented_incidents(db: Path | None = None, *, progress: Progress | None = None,
+                                wait: float = 0) -> IngestSummary:
+    """Ingest the curated record of documented drone incidents that ships with sahelsim, so that
+    trends and scenarios have evidence to stand on before any ACLED export is at hand."""
+    bundled = resources.files("sahelsim.evidence") / "data" / DOCUMENTED_INCIDENTS
+    with resources.as_file(bundled) as path:
+        return ingest([path], db, progress=progress, wait=wait)
 
 
 def _refusal(error: UserError | duckdb.OutOfMemoryException, files: int) -> UserError:

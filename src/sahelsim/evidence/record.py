@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from sahelsim.errors import UserError, utf8_text
 from sahelsim.evidence.actors import ActorRegistry
+from sahelsim.evidence.store import Source, default_db_path, reading
 from sahelsim.evidence.tagging import (DRONE_TERMS_EN, DRONE_TERMS_FR, NAME_PATTERN, NONSTATE_INTER,
                                        NOT_EVIDENCE_EN, NOT_EVIDENCE_FR, STATE_INTER, drone_candidate_sql)
 
@@ -160,21 +161,29 @@ class EventFilter:
                 f"({is_actor.format(operator)} AND {UNCLEAR}))"), params * 3
 
 
-def select_events(con: duckdb.DuckDBPyConnection, where: EventFilter) -> pa.Table:
-    """The matching events with every canonical and derived column, oldest first."""
+def select_events(source: Source = None, where: EventFilter = EventFilter()) -> pa.Table:
+    """The matching events with every canonical and derived column, oldest first; `source` is a
+    connection or a store's path (`store.reading`)."""
     condition, params = where.where()
-    return con.sql(f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty",
-                   params=params).to_arrow_table()
+    with reading(source) as con:
+        return con.sql(f"SELECT * FROM events WHERE {condition} ORDER BY event_date, event_id_cnty",
+                       params=params).to_arrow_table()
 
 
-def export_events(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path, fmt: str, *,
+def export_events(source: Source, where: EventFilter, out: Path, fmt: str, *,
                   raw: bool = False) -> int:
     """Write the matching events to `out` in csv, parquet or json (one array); returns the count.
 
     A file is written beside `out` and then replaces it whole, so a failed export leaves what was
     there; a device or a pipe is written directly. In a CSV, unless `raw`, a text cell that a
     spreadsheet would run as a formula starts with a single quote (see `_defused_columns`).
+    `source` is a connection or a store's path (`store.reading`).
     """
+    with reading(source) as con:
+        return _export(con, where, Path(out), fmt, raw)
+
+
+def _export(con: duckdb.DuckDBPyConnection, where: EventFilter, out: Path, fmt: str, raw: bool) -> int:
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}",
                         field="--format")
@@ -223,14 +232,37 @@ QUARANTINE_COLUMNS = ("file", "row", "field", "reason", "raw")
 MAX_ROWS = 2 ** 63 - 1  # DuckDB's LIMIT is a signed 64-bit number
 
 
-def quarantined(con: duckdb.DuckDBPyConnection, file: str | None = None,
-                limit: int = 50) -> list[dict]:
+def quarantined(source: Source = None, file: str | None = None, limit: int = 50) -> list[dict]:
     """Up to `limit` rejected records, by file and row; only `file`'s where given (by any path to
-    it: ingest stores the absolute one)."""
-    if not 1 <= limit <= MAX_ROWS:
-        raise UserError(f"expected 1 to {MAX_ROWS}, not {limit}", field="--limit")
-    where, params = ("WHERE file = ?", [os.path.abspath(utf8_text(file, file=file))]) if file \
-        else ("", [])
-    rows = con.execute(f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM quarantine {where} "
-                       f"ORDER BY file, row LIMIT {limit}", params).fetchall()
+    it: ingest stores the absolute one). `source` is a connection or a store's path."""
+    with reading(source) as con:
+        if not 1 <= limit <= MAX_ROWS:
+            raise UserError(f"expected 1 to {MAX_ROWS}, not {limit}", field="--limit")
+        where, params = ("WHERE file = ?", [os.path.abspath(utf8_text(file, file=file))]) if file \
+            else ("", [])
+        rows = con.execute(f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM quarantine {where} "
+                           f"ORDER BY file, row LIMIT {limit}", params).fetchall()
     return [dict(zip(QUARANTINE_COLUMNS, row)) for row in rows]
+
+
+def unmatched_actors(source: Source = None) -> list[dict]:
+    """The stored actor names the registry could not match, each with its number of events, most
+    frequent first: the names worth adding to the registry next."""
+    with reading(source) as con:
+        rows = con.execute(
+            """SELECT name, count(*) AS events FROM (
+                   SELECT actor1 AS name FROM events WHERE actor1_key IS NULL AND actor1 IS NOT NULL
+                   UNION ALL
+                   SELECT actor2 FROM events WHERE actor2_key IS NULL AND actor2 IS NOT NULL)
+               GROUP BY name ORDER BY events DESC, name""").fetchall()
+    return [{"actor": name, "events": count} for name, count in rows]
+
+
+def newest_timestamp(db: Path | None = None, dataset: str = "acled", *, wait: float = 0) -> int | None:
+    """The newest `timestamp` stored for `dataset`, where an incremental fetch picks up; None when
+    there is no store yet (everything is new), rather than the error a query on no store is."""
+    path = Path(db) if db is not None else default_db_path()
+    if not path.exists():
+        return None
+    with reading(path, wait=wait) as con:
+        return con.execute("SELECT max(timestamp) FROM events WHERE dataset = ?", [dataset]).fetchone()[0]

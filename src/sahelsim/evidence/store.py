@@ -75,6 +75,25 @@ def connect(path: Path | None = None, *, read_only: bool = False,
     return con
 
 
+# Where a query reads the record: an open connection (its owner closes it), or the store at a path
+# (None: the default store), opened read-only for the query.
+Source = duckdb.DuckDBPyConnection | Path | str | None
+
+
+@contextmanager
+def reading(source: Source = None, *, wait: float = 0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to read from, so that one query function serves a caller holding a connection
+    (several queries on one snapshot) and one naming a store (the CLI, a notebook) alike."""
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        yield source
+        return
+    con = connect(Path(source) if source is not None else None, read_only=True, wait=wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def _open(name: str, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """The DuckDB connection, retried every `LOCK_POLL_S` for `wait` seconds while the file is locked."""
     if not 0 <= wait <= MAX_WAIT_S:

@@ -19,6 +19,7 @@ import pandas as pd
 from sahelsim.errors import UserError
 from sahelsim.evidence.actors import ActorRegistry
 from sahelsim.evidence.record import NOTE_SAYS_NEITHER, UNTAGGED_AIR_STRIKE, EventFilter, operator_side
+from sahelsim.evidence.store import Source, reading
 
 # What `--by` can group drone events by; "actor" is the actor who flew the drone (see `drone_actor`).
 _GROUPING_SQL: dict[str, str] = {
@@ -70,16 +71,27 @@ def actor_label(key: str) -> str:
         return key
 
 
-def drone_trends(con: duckdb.DuckDBPyConnection, by: str, where: EventFilter = EventFilter()) -> pd.DataFrame:
+def drone_trends(source: Source = None, by: str = "year",
+                 where: EventFilter = EventFilter()) -> pd.DataFrame:
     """Drone incidents grouped by one dimension: counts, unclear air/drone strikes beside them, counts
     by role and operator, fatalities, strike share (empty where there was no incident).
 
     By actor, `actor` is the registry's name and `actor_key` what `--actor` takes. By year or month,
-    every period from the first to the last is a row.
+    every period from the first to the last is a row. `source` is a connection or a store's path
+    (`store.reading`; None: the default store).
     """
-    grouping = _grouping(by)
+    with reading(source) as con:
+        frame = _drone_trends(con, _grouping(by), by, where)
+    if by == "actor":
+        frame.insert(1, _ACTOR_KEY, frame["actor"])
+        frame["actor"] = frame[_ACTOR_KEY].map(actor_label)
+    return every_period(frame, by) if by in PERIODS else frame
+
+
+def _drone_trends(con: duckdb.DuckDBPyConnection, grouping: str, by: str,
+                  where: EventFilter) -> pd.DataFrame:
     condition, params = where.where()
-    frame = con.execute(
+    return con.execute(
         f"""SELECT {grouping} AS {by},
                    count(*) FILTER (drone) AS incidents,
                    count(*) FILTER (unclear) AS unclear,
@@ -97,10 +109,6 @@ def drone_trends(con: duckdb.DuckDBPyConnection, by: str, where: EventFilter = E
             GROUP BY ALL HAVING incidents > 0 OR unclear > 0
             ORDER BY {"1" if by in PERIODS else "incidents DESC, unclear DESC, 1"}""",
         params * 2).df()
-    if by == "actor":
-        frame.insert(1, _ACTOR_KEY, frame["actor"])
-        frame["actor"] = frame[_ACTOR_KEY].map(actor_label)
-    return every_period(frame, by) if by in PERIODS else frame
 
 
 def monthly_by(con: duckdb.DuckDBPyConnection, column: str, where: EventFilter = EventFilter(),

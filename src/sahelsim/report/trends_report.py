@@ -22,7 +22,9 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from plotly.io import to_html  # noqa: E402
 
 from sahelsim.errors import UserError  # noqa: E402
+from sahelsim.evidence.ingest import IngestSummary, Progress, ingest_documented_incidents  # noqa: E402
 from sahelsim.evidence.record import EventFilter  # noqa: E402
+from sahelsim.evidence.store import Source, reading  # noqa: E402
 from sahelsim.evidence.trends import PERIODS, drone_trends, groups_per_year, monthly_by  # noqa: E402
 
 UNCLEAR_LABEL = "air/drone strikes, drone or not unclear"
@@ -119,6 +121,43 @@ def write_report(con: duckdb.DuckDBPyConnection, out: Path, where: EventFilter =
         raise UserError(f"cannot write the report: {error.strerror}",
                         file=str(error.filename or out)) from None
     return written
+
+
+@dataclass(frozen=True)
+class TrendReport:
+    """A trend table (`drone_trends`) and the report files written beside it (none when not asked)."""
+
+    table: pd.DataFrame
+    files: list[Path]
+
+
+def drone_trend_report(source: Source = None, by: str = "year", where: EventFilter = EventFilter(),
+                       out: Path | None = None) -> TrendReport:
+    """The drone trends by `by` and, given `out`, the report written there, from one reading of the
+    store (`source`: a connection or a store's path), so that table and charts tell the same story."""
+    with reading(source) as con:
+        table = drone_trends(con, by, where)
+        return TrendReport(table, write_report(con, out, where, by) if out is not None else [])
+
+
+@dataclass(frozen=True)
+class DocumentedIncidentsReport:
+    """What `documented_incidents_report` did: its ingest, the report files, the yearly trends."""
+
+    ingest: IngestSummary
+    files: list[Path]
+    by_year: pd.DataFrame
+
+
+def documented_incidents_report(out: Path, db: Path | None = None, *, progress: Progress | None = None,
+                                wait: float = 0) -> DocumentedIncidentsReport:
+    """The main job on the bundled record: ingest the documented incidents into the store at `db`,
+    then write the trends report to `out`. The folder is checked first, so that a report that
+    cannot be written leaves the store as it was."""
+    report_folder(out)
+    summary = ingest_documented_incidents(db, progress=progress, wait=wait)
+    with reading(db) as con:
+        return DocumentedIncidentsReport(summary, write_report(con, out), drone_trends(con, "year"))
 
 
 def _png(chart: Chart, path: Path) -> Path:
