@@ -20,6 +20,7 @@ from scipy.integrate import solve_ivp
 
 from sahelsim.errors import UserError
 from sahelsim.sim.assault import AirPlan, AssaultPlan, Outcome, fight, warning_lead_s
+from sahelsim.sim import engine
 from sahelsim.sim.engine import compare, run
 from sahelsim.sim.scenario import load_scenario, parse_scenario, with_figures
 
@@ -485,3 +486,33 @@ def test_an_overrun_post_counts_more_of_its_losses_dead() -> None:
     dead = fewer.column("defender_killed").to_numpy()
     assert dead[fell].sum() / losses[fell].sum() == pytest.approx(0.5, abs=0.01)
     assert np.array_equal(dead[~fell], killed[~fell])
+
+
+def _destruction(held: float, overrun: float, runs: int = 6000) -> dict[str, np.ndarray]:
+    """The post's replications with the attackers' shares of destruction set for every one."""
+    plan = engine.compile_plan(load_scenario("post-drone-assault"))
+    return engine.simulate_chunk(plan, 21, 0, runs, {"threat.assault.destroys_held": np.full(runs, held),
+                                                     "threat.assault.destroys_overrun": np.full(runs, overrun)})
+
+
+def test_the_attackers_destroy_the_untouched_assets_by_how_the_assault_ended() -> None:
+    """Eknewan 2025: nine vehicles burned when the post fell. Each asset the drones left untouched
+    is destroyed with the share for the assault's ending; none without an assault."""
+    none, everything, half, raid = (_destruction(0.0, 0.0), _destruction(0.0, 1.0), _destruction(0.0, 0.5),
+                                    _destruction(0.3, 0.0))
+    outcome = none["assault_outcome"]
+    fell, held, quiet = outcome == 2, np.isin(outcome, (1, 3)), outcome == 0
+    assert fell.sum() > 1000 and held.sum() > 50 and quiet.sum() > 50
+    vehicles = load_scenario("post-drone-assault").site.assets[0]
+    for name in ("assets_damaged", "assets_destroyed", "value_lost_usd"):
+        assert np.array_equal(everything[name][~fell], none[name][~fell]), name
+    burned = everything["assets_destroyed"][fell] - none["assets_destroyed"][fell]
+    np.testing.assert_array_equal(burned, vehicles.count - none["assets_damaged"][fell])
+    assert (everything["assets_damaged"][fell] == vehicles.count).all()
+    np.testing.assert_allclose(everything["value_lost_usd"][fell] - none["value_lost_usd"][fell],
+                               vehicles.unit_value_usd * burned)
+    some = half["assets_destroyed"][fell] - none["assets_destroyed"][fell]
+    assert some.sum() / burned.sum() == pytest.approx(0.5, abs=0.03)  # Binomial(untouched, 0.5)
+    extra = raid["assets_destroyed"] - none["assets_destroyed"]
+    assert extra[held].sum() > 0.2 * (vehicles.count - none["assets_damaged"][held]).sum()
+    assert (extra[quiet] == 0).all() and (extra[fell] == 0).all()

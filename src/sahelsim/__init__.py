@@ -11,8 +11,12 @@ The front door: the verbs a user needs, each a thin name for the library functio
     sahelsim.run(base, 100_000, executor=sahelsim.LocalExecutor(4))  # four local processes
 
     summary = sahelsim.ingest(["acled_export.csv"], db="record.duckdb")
-    sahelsim.drone_trends("record.duckdb")
+    sahelsim.drone_trends("record.duckdb", by="actor")              # a DataFrame
     sahelsim.tag_text("Un drone a largué deux charges sur le camp")
+
+    fit = sahelsim.calibrate("post-drone-assault", budget=20_000)    # ABC-SMC on documented outcomes
+    fit.write(Path("post-calibrated.toml"))                          # the file, with its posterior
+    sahelsim.validate(["post-drone-assault"]).to_dict()              # outcomes vs 90% intervals
 
 A user's mistake raises `sahelsim.UserError`, whose message names the file, row and field.
 Names are imported when first used, so `import sahelsim` (and every CLI command) stays quick.
@@ -23,7 +27,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.3.0"
+from sahelsim.version import __version__
 
 # name -> the module that defines it
 _EXPORTS = {
@@ -39,7 +43,12 @@ _EXPORTS = {
     "CompareResult": "sahelsim.sim.engine",
     "save_run": "sahelsim.sim.results",
     "LocalExecutor": "sahelsim.runtime.local",
+    "calibrate": "sahelsim.analysis.calibration",
+    "validate": "sahelsim.analysis.validation",
+    "fit_rates": "sahelsim.analysis.rates",
+    "load_outcomes": "sahelsim.analysis.outcomes",
     "ingest": "sahelsim.evidence.ingest",
+    "select_events": "sahelsim.evidence.record",
     "drone_trends": "sahelsim.evidence.trends",
     "tag_text": "sahelsim.evidence.tagging",
 }
@@ -47,7 +56,12 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time `__getattr__` imports on first use
+    from sahelsim.analysis.calibration import calibrate
+    from sahelsim.analysis.outcomes import load_outcomes
+    from sahelsim.analysis.rates import fit_rates
+    from sahelsim.analysis.validation import validate
     from sahelsim.errors import UserError
+    from sahelsim.evidence.record import select_events
     from sahelsim.evidence.ingest import ingest
     from sahelsim.evidence.tagging import tag_text
     from sahelsim.evidence.trends import drone_trends

@@ -29,7 +29,7 @@ from sahelsim.errors import UserError
 from sahelsim.runtime.executors import Executor, or_local
 from sahelsim.sim.assault import Outcome as Ending
 from sahelsim.sim.engine import Plan, compile_plan, simulate_chunk
-from sahelsim.sim.scenario import Scenario, scenario_file
+from sahelsim.sim.scenario import Scenario, load_scenario, scenario_file
 from sahelsim.sim.uncertainty import ROW_FIGURES, WHOLE_FIGURES, Uncertainty
 
 METHOD = "ABC-SMC (adaptive tolerance, Gaussian kernel), priors uniform on the declared ranges"
@@ -128,6 +128,7 @@ class Calibration:
 
     scenario: str
     file: Path
+    prior: Prior
     posterior: Posterior
     observations: Observations
     scale: np.ndarray  # per observation
@@ -158,8 +159,9 @@ class Calibration:
                 "observations": [{"incident": o.incident, "metric": o.metric, "reported": o.reported,
                                   "interval": list(o.bounds()), "scale": float(s)}
                                  for o, s in zip(self.observations.rows, self.scale, strict=True)],
-                "figures": {path: {k: v for k, v in fit.items() if k != "draws"}
-                            for path, fit in self.figures().items()}}
+                "figures": {path: {"prior": [float(self.prior.low[j]), float(self.prior.high[j])],
+                                   **{k: v for k, v in fit.items() if k != "draws"}}
+                            for j, (path, fit) in enumerate(self.figures().items())}}
 
     def to_toml(self) -> str:
         """The [calibration] table, as `load_scenario` reads it."""
@@ -192,11 +194,16 @@ def _text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def calibrate(name_or_path: str | Path, scenario: Scenario, *, budget: int = 20_000, particles: int = 500,
-              seed: int = 0, outcomes: list[Outcome] | None = None, executor: Executor | None = None,
+def calibrate(name_or_path: str | Path, *, budget: int = 20_000, particles: int = 500, seed: int = 0,
+              outcomes: list[Outcome] | None = None, executor: Executor | None = None,
               progress: Callable[[int, int], None] | None = None) -> Calibration:
-    """Fit `scenario`'s figures (`fitted_figures`) to its documented outcomes by ABC-SMC with
-    `budget` simulations in all (each a replication per incident), from seed `seed`."""
+    """Fit a scenario file's figures (`fitted_figures`) to its documented outcomes by ABC-SMC with
+    `budget` simulations in all (each a replication per incident), from seed `seed`. The fit is of
+    the file: its variants share the threat and every figure they do not set themselves."""
+    if "@" in str(name_or_path):
+        raise UserError("a calibration fits the scenario file, which all its variants share; name the "
+                        "scenario without @variant", field="scenario")
+    scenario = load_scenario(name_or_path)
     seen = observations(scenario, outcomes)
     ranges = fitted_figures(scenario)
     if not ranges:
@@ -212,4 +219,4 @@ def calibrate(name_or_path: str | Path, scenario: Scenario, *, budget: int = 20_
 
     posterior = abc_smc(distance, prior, particles=particles, budget=budget - PILOT, seed=fit_seed,
                         progress=None if progress is None else lambda done, _: progress(done + PILOT, budget))
-    return Calibration(scenario.name, scenario_file(name_or_path), posterior, seen, scale, seed)
+    return Calibration(scenario.name, scenario_file(name_or_path), prior, posterior, seen, scale, seed)

@@ -104,9 +104,9 @@ def _fitted_without(name: str, scenario: Scenario, seen: Observations, incident:
     """The scenario fitted to every incident but `incident`; with none left, its prior."""
     rest = [o for o in outcomes if not (o.scenario == scenario.name and o.incident == incident)]
     if not any(o.scenario == scenario.name and o.incident != incident for o in seen.rows):
-        return parse_scenario(_uncalibrated_text(name), file=str(scenario_file(name)))
-    fit = calibrate(name, _prior_of(name), budget=LOO_BUDGET, particles=LOO_PARTICLES, seed=seed,
-                    outcomes=rest, executor=executor)
+        return _prior_of(name)
+    fit = calibrate(name, budget=LOO_BUDGET, particles=LOO_PARTICLES, seed=seed, outcomes=rest,
+                    executor=executor)
     return parse_scenario(_uncalibrated_text(name) + "\n" + fit.to_toml(), file=str(fit.file))
 
 

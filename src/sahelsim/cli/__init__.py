@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from sahelsim import __version__
+from sahelsim.version import __version__
 from sahelsim.errors import UserError
 from sahelsim.runtime import interrupts
 

@@ -92,6 +92,8 @@ class AssaultPlan:
     qrf_arrival_min: float = np.inf  # call delay + travel, before any warning
     air: AirPlan | None = None
     step_min: float = 1.0
+    destroys_held: PerFight = 0.0  # share of the untouched assets destroyed where the post held
+    destroys_overrun: PerFight = 0.0  # and where it fell
 
 
 @dataclass(frozen=True)

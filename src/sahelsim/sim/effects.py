@@ -38,11 +38,13 @@ class AssetPlan:
 
 
 class AssetLosses(NamedTuple):
-    """Per replication: assets damaged (destroyed included), destroyed, and their value in USD."""
+    """Per replication: assets damaged (destroyed included), destroyed, and their value in USD;
+    and the damaged of each kind, (kinds × replications)."""
 
     damaged: np.ndarray
     destroyed: np.ndarray
     value_lost_usd: np.ndarray
+    damaged_by_kind: np.ndarray
 
 
 def asset_losses(plan: AssetPlan, delivered: np.ndarray, u_hit: np.ndarray,
@@ -51,6 +53,7 @@ def asset_losses(plan: AssetPlan, delivered: np.ndarray, u_hit: np.ndarray,
     damaged = np.zeros(delivered.shape[0], dtype=np.int64)
     destroyed = np.zeros_like(damaged)
     value = np.zeros(delivered.shape[0])
+    by_kind = np.zeros((len(plan.asset_counts), delivered.shape[0]), dtype=np.int64)
     for asset, count in enumerate(plan.asset_counts):
         cols = plan.target == asset
         # none within reach of what never came
@@ -59,11 +62,28 @@ def asset_losses(plan: AssetPlan, delivered: np.ndarray, u_hit: np.ndarray,
         kills = binomial.quantile(hits, plan.p_destroy[cols, None], _rows(u_destroy, cols))
         kind_damaged = np.minimum(hits.sum(axis=0), count)
         kind_destroyed = np.minimum(kills.sum(axis=0), count)
-        damaged += kind_damaged.astype(np.int64)
+        by_kind[asset] = kind_damaged
+        damaged += by_kind[asset]
         destroyed += kind_destroyed.astype(np.int64)
         repaired = plan.damaged_value_share[asset] * (kind_damaged - kind_destroyed)
         value += plan.unit_value_usd[asset] * (kind_destroyed + repaired)
-    return AssetLosses(damaged, destroyed, value)
+    return AssetLosses(damaged, destroyed, value, by_kind)
+
+
+def assault_destruction(plan: AssetPlan, losses: AssetLosses, share: np.ndarray,
+                        u: np.ndarray) -> AssetLosses:
+    """The assets the attackers destroy on the ground: of each kind, Binomial(untouched, share)
+    by inversion of u (replications × kinds), where `share` is each replication's (0 without an
+    assault). Assets the drones damaged are already counted, and are left to them."""
+    damaged, destroyed, value = losses.damaged.copy(), losses.destroyed.copy(), losses.value_lost_usd.copy()
+    by_kind = losses.damaged_by_kind.copy()
+    for asset, count in enumerate(plan.asset_counts):
+        burned = binomial.quantile(count - by_kind[asset], share, u[:, asset]).astype(np.int64)
+        by_kind[asset] += burned
+        damaged += burned
+        destroyed += burned
+        value += plan.unit_value_usd[asset] * burned
+    return AssetLosses(damaged, destroyed, value, by_kind)
 
 
 def _rows(values: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sahelsim import __version__
+from sahelsim.version import __version__
 from sahelsim.runtime.executors import Executor, or_local
 from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
 from sahelsim.sim import assault as assault_model
@@ -46,7 +46,8 @@ from sahelsim.sim import binomial, isr
 from sahelsim.sim.catalogue import Catalogue, load_catalogue
 from sahelsim.sim.costs import attacker_cost, defender_cost
 from sahelsim.sim.effectors import EffectorPlan, engage, tries_needed
-from sahelsim.sim.effects import AssetPlan, PeoplePlan, asset_losses, casualties, cover_minutes, latest_before
+from sahelsim.sim.effects import (AssetLosses, AssetPlan, PeoplePlan, assault_destruction, asset_losses,
+                                  casualties, cover_minutes, latest_before)
 from sahelsim.sim.outcomes import Accumulator, PairedAccumulator
 from sahelsim.sim.identification import Classifier, identified
 from sahelsim.sim.scenario import AirSupport, Scenario
@@ -238,7 +239,8 @@ def _assault_plan(scenario: Scenario) -> assault_model.AssaultPlan | None:
         probability_without_isr=spec.probability_without_isr,
         probability_with_isr=spec.probability_with_isr, isr_gain=spec.isr_gain,
         surprise_factor=spec.surprise_factor, surprise_min=spec.surprise_min,
-        max_minutes=spec.max_minutes,
+        max_minutes=spec.max_minutes, destroys_held=spec.destroys_held,
+        destroys_overrun=spec.destroys_overrun,
         start_s=max(ends, default=0.0) if spec.start_s is None else spec.start_s,
         early_warning=defence.early_warning,
         attacker_break_concentration=spec.break_concentration,
@@ -407,6 +409,8 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
                                          streams.uniform(Purpose.EFFECTS, (d,)))
     quality = isr.quality(plan.isr, launch, defeat_time, find)
     first_alert = _min_by_row(alert, np.inf)  # the sorties' own: false tracks warn of no assault
+    ground = _assault_columns(plan, streams, drawn_cas, quality, first_alert)
+    assets = _ground_destruction(plan, streams, assets, ground["assault_outcome"])
     return {
         "replication": np.arange(start, stop, dtype=np.int64),
         "first_detection_s": _first_detection(launch, detected_at),
@@ -425,7 +429,7 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
         else np.zeros(streams.size),
         "isr_quality": quality,
         "isr_success": plan.isr.is_isr.any() & (quality >= plan.isr_success_quality),
-        **_assault_columns(plan, streams, drawn_cas, quality, first_alert),
+        **ground,
         "value_lost_usd": assets.value_lost_usd,
         "defender_cost_usd": defender_cost(plan.amortised_usd, fight.shots,
                                            np.array([e.cost_per_engagement_usd for e in plan.effectors]),
@@ -503,8 +507,8 @@ def _assault_uniforms(streams: ChunkStreams, key: int = 0, sides: tuple[int, ...
 # The assault's own streams beside its main one (the occurrence, then the losses step by step):
 # drawn from their own keys, a draw one defence makes and another does not (air hits), or that
 # came later (break points, the killed), moves none of the other numbers.
-BREAK_POINTS_KEY, AIR_HITS_KEY, KILLED_KEY = (name_key(f"assault {name}")
-                                              for name in ("break points", "air hits", "killed"))
+BREAK_POINTS_KEY, AIR_HITS_KEY, KILLED_KEY, DESTRUCTION_KEY = (
+    name_key(f"assault {name}") for name in ("break points", "air hits", "killed", "destruction"))
 
 
 def _assault_columns(plan: Plan, streams: ChunkStreams, drone_casualties: np.ndarray,
@@ -542,6 +546,18 @@ def _assault_columns(plan: Plan, streams: ChunkStreams, drone_casualties: np.nda
             "air_hits": np.rint(result.air_hits).astype(np.int64),
             **_killed_and_wounded(losses, np.where(result.outcome == assault_model.Outcome.OVERRUN,
                                                    plan.killed_share_overrun, plan.killed_share), killed_u)}
+
+
+def _ground_destruction(plan: Plan, streams: ChunkStreams, assets: AssetLosses,
+                        outcome: np.ndarray) -> AssetLosses:
+    """The assets the attackers destroy in the assault, by how it ended; none without one."""
+    spec = plan.assault
+    if spec is None or not (np.any(spec.destroys_held) or np.any(spec.destroys_overrun)):
+        return assets
+    share = np.where(outcome == assault_model.Outcome.OVERRUN, spec.destroys_overrun,
+                     np.where(outcome == assault_model.Outcome.NO_ASSAULT, 0.0, spec.destroys_held))
+    u = streams.uniform(Purpose.ASSAULT, (len(plan.assets.asset_counts),), key=DESTRUCTION_KEY)
+    return assault_destruction(plan.assets, assets, share, u)
 
 
 def _killed_and_wounded(losses: np.ndarray, killed_share: float | np.ndarray,

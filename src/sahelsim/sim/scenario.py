@@ -158,6 +158,11 @@ class Assault(Strict):
     start_s: NonNegative | None = Field(
         None, description="absolute time of the first shot (default: when the last drone sortie has"
         " launched)")
+    destroys_held: Probability = Field(
+        0.0, description="share of the site's assets the drones left untouched that the attackers"
+        " destroy in an assault the defenders hold (a raid that breaches the perimeter)")
+    destroys_overrun: Probability = Field(
+        0.0, description="the same where the post is overrun: its vehicles burned or taken")
 
 
 class Threat(Strict):

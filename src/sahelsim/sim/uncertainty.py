@@ -29,7 +29,7 @@ from sahelsim.sim.scenario import Scenario
 ROW_FIGURES: dict[str, tuple[str, ...]] = {
     **{f"threat.assault.{name}": ("assault", name) for name in (
         "attackers", "alpha_per_min", "probability_without_isr", "probability_with_isr", "isr_gain",
-        "surprise_factor", "surprise_min")},
+        "surprise_factor", "surprise_min", "destroys_held", "destroys_overrun")},
     "threat.assault.break_fraction": ("assault", "attacker_break"),
     "defence.ground.beta_per_min": ("assault", "beta_per_min"),
     "defence.ground.break_fraction": ("assault", "defender_break"),
