@@ -90,7 +90,7 @@ def test_normal_mean_with_small_epsilon_approaches_the_normal_posterior() -> Non
     # which widens the sd by a factor √(1 + ε²/(3·0.04)) = 1.0004 at ε = 0.01: far below the tolerance.
     xbar, se = 1.3, 0.2
     prior = Prior(("mu",), np.array([-10.0]), np.array([10.0]))
-    runs = [abc_smc(normal_mean_distance(xbar, se), prior, particles=1000, budget=150_000, min_epsilon=0.01,
+    runs = [abc_smc(normal_mean_distance(xbar, se), prior, particles=1000, budget=200_000, min_epsilon=0.01,
                     seed=s) for s in range(4)]
     assert all(r.epsilons[-1] == 0.01 for r in runs)
     post = pooled(runs)
@@ -154,15 +154,26 @@ def _previous_population(rng: np.random.Generator) -> tuple[Prior, _Population]:
     return prior, _Population(points, rng.dirichlet(np.ones(60)), np.zeros(60))
 
 
+def _logits(points: np.ndarray, prior: Prior) -> np.ndarray:
+    """The free figures' positions in their ranges, as logits: where the kernel steps."""
+    s = (points[:, :2] - prior.low[:2]) / (prior.high[:2] - prior.low[:2])
+    return np.log(s / (1 - s))
+
+
 def test_the_importance_weights_are_the_prior_over_the_weighted_kernel_mixture() -> None:
+    """In logit coordinates the uniform prior has density Π s(1 − s) and the kernel is Gaussian."""
     rng = np.random.default_rng(11)
     prior, previous = _previous_population(rng)
     kernel = _Kernel(previous, prior)
     new = kernel.propose(40, prior, rng)
-    covariance = 2 * np.cov(previous.points[:, :2].T, aweights=previous.weights)
-    mixture = sum(w * stats.multivariate_normal(x[:2], covariance).pdf(new[:, :2])
-                  for w, x in zip(previous.weights, previous.points))
-    assert kernel.importance_weights(new) == pytest.approx((1 / mixture) / (1 / mixture).sum(), rel=1e-4)  # the ridge
+    z_old, z_new = _logits(previous.points, prior), _logits(new, prior)
+    covariance = 2 * np.cov(z_old.T, aweights=previous.weights)
+    mixture = sum(w * stats.multivariate_normal(x, covariance).pdf(z_new)
+                  for w, x in zip(previous.weights, z_old))
+    s = 1 / (1 + np.exp(-z_new))
+    density = np.prod(s * (1 - s), axis=1)
+    expected = (density / mixture) / (density / mixture).sum()
+    assert kernel.importance_weights(new) == pytest.approx(expected, rel=1e-4)  # the ridge
 
 
 def test_proposals_spread_by_twice_the_weighted_covariance_inside_the_box() -> None:
@@ -170,9 +181,9 @@ def test_proposals_spread_by_twice_the_weighted_covariance_inside_the_box() -> N
     prior, previous = _previous_population(rng)
     new = _Kernel(previous, prior).propose(40_000, prior, rng)
     assert prior.contains(new).all() and (new[:, 2] == 1.0).all()
-    # a draw is a particle (covariance Σ) plus a step (2Σ): 3Σ in all
-    covariance = np.cov(previous.points[:, :2].T, aweights=previous.weights)
-    assert np.cov(new[:, :2].T) == pytest.approx(3 * covariance, rel=0.05)
+    # in logits a draw is a particle (covariance Σ) plus a step (2Σ): 3Σ in all
+    covariance = np.cov(_logits(previous.points, prior).T, aweights=previous.weights)
+    assert np.cov(_logits(new, prior).T) == pytest.approx(3 * covariance, rel=0.05)
     inner = Prior(prior.names, np.array([-0.5, -0.5, 1.0]), np.array([0.5, 0.5, 1.0]))
     assert inner.contains(_Kernel(previous, inner).propose(1000, inner, rng)).all()
 

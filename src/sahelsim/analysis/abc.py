@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import cholesky, solve_triangular
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 
 # A generation that needs more than particles / ACCEPTANCE_FLOOR runs is abandoned: the tolerance has
 # gone below what the model can reach, and further runs buy almost nothing.
@@ -29,6 +29,8 @@ ACCEPTANCE_FLOOR = 0.01
 # Added to the kernel's variances, relative to each range's squared width, so that a population that
 # has collapsed in one dimension still has an invertible covariance.
 _RIDGE = 1e-10
+# How close to a bound a point may sit in logit coordinates (a point exactly on it has no logit).
+_EDGE = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,45 +144,54 @@ class _Population:
 
 
 class _Kernel:
-    """Gaussian perturbation with twice the population's weighted covariance (Beaumont et al. 2009).
+    """Gaussian perturbation with twice the population's weighted covariance (Beaumont et al. 2009),
+    in logit coordinates of the prior's box.
 
-    Works on the free figures only (fixed ones stay put); whitening by the Cholesky factor lets the
-    mixture density of all particles at all particles be one (n, n) matrix of squared distances.
+    Why logits: a Gaussian step in the figures' own units leaves the box often (in 15 dimensions
+    nearly always, near a bound), and redrawing cost far more than the simulations. In logit
+    coordinates every step lands inside; the uniform prior there has density Π s(1 − s) (s the
+    point's position in each range), which the importance weights carry. Fixed figures stay put.
+    Whitening by the Cholesky factor makes the mixture density of all particles at all particles
+    one (n, n) matrix of squared distances.
     """
 
     def __init__(self, population: _Population, prior: Prior) -> None:
-        self.population, self.free = population, prior.free
-        x = population.points[:, self.free]
-        width = (prior.high - prior.low)[self.free]
-        covariance = 2 * np.atleast_2d(np.cov(x.T, aweights=population.weights)) + np.diag(_RIDGE * width**2)
+        self.population, self.prior, self.free = population, prior, prior.free
+        z = self._logit(population.points)
+        covariance = 2 * np.atleast_2d(np.cov(z.T, aweights=population.weights)) + _RIDGE * np.eye(z.shape[1])
         self.factor = cholesky(covariance, lower=True)
-        self.whitened = self._whiten(x)
+        self.whitened = self._whiten(z)
 
-    def _whiten(self, x: np.ndarray) -> np.ndarray:
-        return solve_triangular(self.factor, x.T, lower=True).T
+    def _logit(self, points: np.ndarray) -> np.ndarray:
+        low, high = self.prior.low[self.free], self.prior.high[self.free]
+        s = np.clip((points[:, self.free] - low) / (high - low), _EDGE, 1 - _EDGE)
+        return np.log(s) - np.log1p(-s)
+
+    def _points(self, z: np.ndarray, template: np.ndarray) -> np.ndarray:
+        low, high = self.prior.low[self.free], self.prior.high[self.free]
+        points = template.copy()
+        points[:, self.free] = low + (high - low) * expit(z)
+        return points
+
+    def _whiten(self, z: np.ndarray) -> np.ndarray:
+        return solve_triangular(self.factor, z.T, lower=True).T
 
     def propose(self, n: int, prior: Prior, rng: np.random.Generator) -> np.ndarray:
-        """n points inside the prior's box: pick a particle by weight, perturb, redraw both if outside."""
-        kept: list[np.ndarray] = []
-        inside_rate, have = 1.0, 0
-        while have < n:
-            m = int(min(max((n - have) / inside_rate * 1.1, 16), 1_000_000))
-            parents = self.population.points[rng.choice(len(self.population.weights), m, p=self.population.weights)]
-            steps = rng.standard_normal((m, int(self.free.sum()))) @ self.factor.T
-            points = parents.copy()
-            points[:, self.free] += steps
-            inside = prior.contains(points)
-            inside_rate = max(inside.mean(), 1e-6)
-            kept.append(points[inside])
-            have += int(inside.sum())
-        return np.concatenate(kept)[:n]
+        """n points inside the prior's box: pick a particle by weight and perturb its logits."""
+        parents = rng.choice(len(self.population.weights), n, p=self.population.weights)
+        steps = rng.standard_normal((n, int(self.free.sum()))) @ self.factor.T
+        z = self._logit(self.population.points)[parents] + steps
+        return self._points(z, self.population.points[parents])
 
     def importance_weights(self, points: np.ndarray) -> np.ndarray:
-        """w_i ∝ prior(θ_i) / Σ_j w_j K(θ_i | θ_j); the uniform prior is constant on the box."""
-        y = self._whiten(points[:, self.free])
+        """w_i ∝ prior(z_i) / Σ_j w_j K(z_i | z_j), with the uniform prior's density in logits."""
+        z = self._logit(points)
+        y = self._whiten(z)
         squared = (y**2).sum(1)[:, None] + (self.whitened**2).sum(1)[None, :] - 2 * y @ self.whitened.T
         log_mixture = logsumexp(np.log(self.population.weights)[None, :] - 0.5 * np.maximum(squared, 0), axis=1)
-        w = np.exp(log_mixture.min() - log_mixture)
+        log_prior = -(np.logaddexp(0, z) + np.logaddexp(0, -z)).sum(axis=1)  # Σ log s(1 − s)
+        log_w = log_prior - log_mixture
+        w = np.exp(log_w - log_w.max())
         return w / w.sum()
 
 
