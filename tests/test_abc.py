@@ -154,36 +154,44 @@ def _previous_population(rng: np.random.Generator) -> tuple[Prior, _Population]:
     return prior, _Population(points, rng.dirichlet(np.ones(60)), np.zeros(60))
 
 
-def _logits(points: np.ndarray, prior: Prior) -> np.ndarray:
-    """The free figures' positions in their ranges, as logits: where the kernel steps."""
-    s = (points[:, :2] - prior.low[:2]) / (prior.high[:2] - prior.low[:2])
-    return np.log(s / (1 - s))
-
-
 def test_the_importance_weights_are_the_prior_over_the_weighted_kernel_mixture() -> None:
-    """In logit coordinates the uniform prior has density Π s(1 − s) and the kernel is Gaussian."""
+    """The kernel is a Gaussian per free figure cut at the box's edges; each cut renormalises it."""
     rng = np.random.default_rng(11)
     prior, previous = _previous_population(rng)
     kernel = _Kernel(previous, prior)
     new = kernel.propose(40, prior, rng)
-    z_old, z_new = _logits(previous.points, prior), _logits(new, prior)
-    covariance = 2 * np.cov(z_old.T, aweights=previous.weights)
-    mixture = sum(w * stats.multivariate_normal(x, covariance).pdf(z_new)
-                  for w, x in zip(previous.weights, z_old))
-    s = 1 / (1 + np.exp(-z_new))
-    density = np.prod(s * (1 - s), axis=1)
-    expected = (density / mixture) / (density / mixture).sum()
-    assert kernel.importance_weights(new) == pytest.approx(expected, rel=1e-4)  # the ridge
+    mean = previous.weights @ previous.points[:, :2]
+    scale = np.sqrt(2 * previous.weights @ (previous.points[:, :2] - mean) ** 2)
+    mixture = 0.0
+    for w, x in zip(previous.weights, previous.points[:, :2]):
+        a, b = (prior.low[:2] - x) / scale, (prior.high[:2] - x) / scale
+        mixture = mixture + w * np.prod(stats.truncnorm.pdf(new[:, :2], a, b, loc=x, scale=scale), axis=1)
+    assert kernel.importance_weights(new) == pytest.approx((1 / mixture) / (1 / mixture).sum(), rel=1e-4)
 
 
-def test_proposals_spread_by_twice_the_weighted_covariance_inside_the_box() -> None:
+def test_the_kernel_renormalises_where_the_box_cuts_it() -> None:
+    """Particles against the box's edges: a kernel cut there has less mass to spread, so each
+    particle's density is divided by its own kept mass, or the weights lean away from the edges."""
+    rng = np.random.default_rng(13)
+    prior = Prior(("a", "b"), np.zeros(2), np.ones(2))
+    points = np.column_stack([rng.beta(0.5, 0.5, 80), rng.uniform(0, 1, 80)])
+    previous = _Population(points, rng.dirichlet(np.ones(80)), np.zeros(80))
+    kernel = _Kernel(previous, prior)
+    new = kernel.propose(50, prior, rng)
+    scale = np.sqrt(2 * previous.weights @ (points - previous.weights @ points) ** 2)
+    mixture = sum(w * np.prod(stats.truncnorm.pdf(new, -x / scale, (1 - x) / scale, loc=x, scale=scale), axis=1)
+                  for w, x in zip(previous.weights, points))
+    assert kernel.importance_weights(new) == pytest.approx((1 / mixture) / (1 / mixture).sum(), rel=1e-4)
+
+
+def test_proposals_spread_by_twice_the_weighted_variance_inside_the_box() -> None:
     rng = np.random.default_rng(12)
     prior, previous = _previous_population(rng)
     new = _Kernel(previous, prior).propose(40_000, prior, rng)
     assert prior.contains(new).all() and (new[:, 2] == 1.0).all()
-    # in logits a draw is a particle (covariance Σ) plus a step (2Σ): 3Σ in all
-    covariance = np.cov(_logits(previous.points, prior).T, aweights=previous.weights)
-    assert np.cov(_logits(new, prior).T) == pytest.approx(3 * covariance, rel=0.05)
+    # far from the box's edges a draw is a particle (variance v) plus a step (2v): 3v in all
+    variance = np.diag(np.cov(previous.points[:, :2].T, aweights=previous.weights))
+    assert np.var(new[:, :2], axis=0) == pytest.approx(3 * variance, rel=0.05)
     inner = Prior(prior.names, np.array([-0.5, -0.5, 1.0]), np.array([0.5, 0.5, 1.0]))
     assert inner.contains(_Kernel(previous, inner).propose(1000, inner, rng)).all()
 

@@ -471,13 +471,13 @@ def test_a_day_long_assault_is_accepted_and_the_library_runs_six_hours() -> None
 def test_an_overrun_post_counts_more_of_its_losses_dead() -> None:
     """Where the post falls its wounded cannot be evacuated: the killed share is the overrun one
     there, and the held one elsewhere, each a binomial share of the same losses."""
-    scenario = load_scenario("post-drone-assault")
+    scenario = load_scenario("post-drone-assault", "improved")  # posts that fall and posts that hold
     table = run(scenario, 6000, seed=12).table
     outcome = table.column("assault_outcome").to_numpy()
     losses = table.column("defender_losses").to_numpy()
     killed = table.column("defender_killed").to_numpy()
     fell, held = outcome == 2, outcome == 1
-    assert fell.sum() > 500 and held.sum() > 50
+    assert fell.sum() > 300 and held.sum() > 300
     site = scenario.site
     assert killed[fell].sum() / losses[fell].sum() == pytest.approx(site.killed_share_overrun, abs=0.01)
     assert killed[held].sum() / losses[held].sum() == pytest.approx(site.killed_share, abs=0.03)
@@ -490,29 +490,28 @@ def test_an_overrun_post_counts_more_of_its_losses_dead() -> None:
 
 def _destruction(held: float, overrun: float, runs: int = 6000) -> dict[str, np.ndarray]:
     """The post's replications with the attackers' shares of destruction set for every one."""
-    plan = engine.compile_plan(load_scenario("post-drone-assault"))
+    plan = engine.compile_plan(load_scenario("post-drone-assault", "improved"))  # falls and holds
     return engine.simulate_chunk(plan, 21, 0, runs, {"threat.assault.destroys_held": np.full(runs, held),
                                                      "threat.assault.destroys_overrun": np.full(runs, overrun)})
 
 
 def test_the_attackers_destroy_the_untouched_assets_by_how_the_assault_ended() -> None:
-    """Eknewan 2025: nine vehicles burned when the post fell. Each asset the drones left untouched
+    """Eknewan 2025: nine vehicles burned when the post fell. Each asset the drones did not destroy
     is destroyed with the share for the assault's ending; none without an assault."""
     none, everything, half, raid = (_destruction(0.0, 0.0), _destruction(0.0, 1.0), _destruction(0.0, 0.5),
                                     _destruction(0.3, 0.0))
     outcome = none["assault_outcome"]
     fell, held, quiet = outcome == 2, np.isin(outcome, (1, 3)), outcome == 0
-    assert fell.sum() > 1000 and held.sum() > 50 and quiet.sum() > 50
+    assert fell.sum() > 300 and held.sum() > 300 and quiet.sum() > 50
     vehicles = load_scenario("post-drone-assault").site.assets[0]
     for name in ("assets_damaged", "assets_destroyed", "value_lost_usd"):
         assert np.array_equal(everything[name][~fell], none[name][~fell]), name
     burned = everything["assets_destroyed"][fell] - none["assets_destroyed"][fell]
-    np.testing.assert_array_equal(burned, vehicles.count - none["assets_damaged"][fell])
+    np.testing.assert_array_equal(burned, vehicles.count - none["assets_destroyed"][fell])
     assert (everything["assets_damaged"][fell] == vehicles.count).all()
-    np.testing.assert_allclose(everything["value_lost_usd"][fell] - none["value_lost_usd"][fell],
-                               vehicles.unit_value_usd * burned)
+    np.testing.assert_allclose(everything["value_lost_usd"][fell], vehicles.unit_value_usd * vehicles.count)
     some = half["assets_destroyed"][fell] - none["assets_destroyed"][fell]
     assert some.sum() / burned.sum() == pytest.approx(0.5, abs=0.03)  # Binomial(untouched, 0.5)
     extra = raid["assets_destroyed"] - none["assets_destroyed"]
-    assert extra[held].sum() > 0.2 * (vehicles.count - none["assets_damaged"][held]).sum()
+    assert extra[held].sum() > 0.2 * (vehicles.count - none["assets_destroyed"][held]).sum()
     assert (extra[quiet] == 0).all() and (extra[fell] == 0).all()

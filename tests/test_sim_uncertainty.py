@@ -18,10 +18,13 @@ def test_the_uncertain_figures_are_those_with_a_range_and_those_that_shape_the_p
     scenario = load_scenario(SCENARIO)
     inputs = uncertainty(scenario)
     ranged = {p for p, f in scenario.figures.items() if f.low is not None and f.high is not None and f.high > f.low}
-    assert set(inputs.ranges) | set(inputs.kept) == ranged
-    assert set(inputs.ranges) <= set(ROW_FIGURES) and not set(inputs.kept) & set(ROW_FIGURES)
+    assert set(inputs.ranges) | set(inputs.kept) | set(inputs.posterior) == ranged
+    assert set(inputs.ranges) | set(inputs.posterior) <= set(ROW_FIGURES) and not set(inputs.kept) & set(ROW_FIGURES)
     assert "threat.assault.attackers" in inputs.ranges and "threat.sorties[1].count" in inputs.kept
     assert inputs.ranges["threat.assault.attackers"] == (100, 400)
+    # the calibrated figures come from the posterior, not their ranges
+    assert set(inputs.posterior) == set(scenario.calibration.figures)
+    assert "defence.ground.beta_per_min" in inputs.posterior
 
 
 def test_each_block_draws_one_value_in_each_stratum_of_each_range() -> None:
@@ -32,7 +35,7 @@ def test_each_block_draws_one_value_in_each_stratum_of_each_range() -> None:
             assert ((block >= low) & (block <= high)).all()
             strata = np.floor((block - low) / (high - low) * BLOCK).astype(int)
             assert sorted(strata) == list(range(BLOCK)), path
-    first, second = draws["threat.assault.attackers"], draws["defence.ground.beta_per_min"]
+    first, second = draws["threat.assault.attackers"], draws["site.personnel"]
     assert abs(np.corrcoef(first, second)[0, 1]) < 0.1  # each figure is its own column
 
 
@@ -43,10 +46,8 @@ def test_a_figures_draws_depend_on_its_path_and_the_seed_not_on_the_chunk_or_the
     pieces = [inputs.draw(seed=1, start=a, stop=b) for a, b in ((0, 700), (700, 1500), (1500, 2000))]
     for path in inputs.ranges:
         assert np.array_equal(whole[path], np.concatenate([p[path] for p in pieces]))
-    alone = type(inputs)(ranges={"defence.ground.beta_per_min": inputs.ranges["defence.ground.beta_per_min"]},
-                         kept=())
-    assert np.array_equal(alone.draw(1, 0, 2000)["defence.ground.beta_per_min"],
-                          whole["defence.ground.beta_per_min"])
+    alone = type(inputs)(ranges={"site.personnel": inputs.ranges["site.personnel"]}, kept=())
+    assert np.array_equal(alone.draw(1, 0, 2000)["site.personnel"], whole["site.personnel"])
     assert not np.array_equal(inputs.draw(2, 0, 2000)["threat.assault.attackers"], whole["threat.assault.attackers"])
     # a variant shares the threat's figures: the same values, replication by replication
     improved = uncertainty(load_scenario(SCENARIO, "improved")).draw(1, 0, 2000)
@@ -75,8 +76,8 @@ def test_drawing_the_figures_widens_the_spread_of_outcomes_and_the_summary_says_
 def test_an_uncertain_run_is_the_plan_simulated_with_the_drawn_figures() -> None:
     scenario = load_scenario("tessalit-fpv-helicopter")  # no assault: delay and personnel drawn
     inputs = uncertainty(scenario)
-    assert set(inputs.ranges) == {"defence.command_delay.median_s", "defence.command_delay.sigma",
-                                  "site.personnel"}
+    assert set(inputs.ranges) | set(inputs.posterior) == {"defence.command_delay.median_s",
+                                                           "defence.command_delay.sigma", "site.personnel"}
     table = engine.run(scenario, 1500, seed=2, uncertain=True).table
     rows = engine.simulate_chunk(engine.compile_plan(scenario), 2, 0, 1500, inputs.draw(2, 0, 1500))
     for column, numbers in rows.items():
@@ -93,3 +94,21 @@ def test_a_comparison_under_uncertainty_keeps_common_draws(tmp_path) -> None:
     unpaired = 1.96 * np.sqrt(sum(np.var(x, ddof=1) for x in separate) / 3000)
     assert change["difference"] == pytest.approx(separate[1].mean() - separate[0].mean())
     assert change["halfwidth"] < unpaired  # common random numbers and common figure draws pay off
+
+
+def test_fitted_figures_are_drawn_jointly_from_the_posterior_draws() -> None:
+    """One draw index for all fitted figures: the posterior's dependence between them survives."""
+    scenario = load_scenario(SCENARIO)
+    inputs = uncertainty(scenario)
+    fitted = scenario.calibration.figures
+    draws = inputs.draw(seed=5, start=0, stop=2 * BLOCK)
+    table = np.array([fit.draws for fit in fitted.values()]).T  # (draws, figures)
+    drawn = np.array([draws[path] for path in fitted]).T
+    rows = {tuple(row) for row in table}
+    assert all(tuple(row) in rows for row in drawn)  # whole joint draws, never mixed
+    counts = np.unique(drawn, axis=0, return_counts=True)[1]
+    assert counts.max() - counts.min() <= 2 * BLOCK / len(table) + 2  # stratified over the draws
+    fixed = engine.run(scenario, 2000, seed=5, keep_table=False).summary
+    assert fixed["inputs"]["posterior"] == []
+    summary = engine.run(scenario, 2000, seed=5, keep_table=False, uncertain=True).summary
+    assert summary["inputs"]["posterior"] == sorted(fitted)

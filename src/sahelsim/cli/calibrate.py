@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.cli.record import ActorOption, CountryOption, DbOption, SinceOption
-from sahelsim.runtime.local import LocalExecutor, default_workers
+from sahelsim.runtime.local import LocalExecutor
 
 
 class _ScenarioByDefault(TyperGroup):
@@ -76,8 +76,10 @@ def scenario_command(name: str = typer.Argument(..., help="A library scenario NA
                      particles: int = typer.Option(500, "--particles", min=50, max=20_000,
                                                    help="Posterior draws per generation."),
                      seed: int = typer.Option(0, "--seed", "-s", min=0, help="The same seed, the same fit."),
-                     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=256,
-                                                           help="Worker processes (default: all CPUs)."),
+                     workers: int = typer.Option(1, "--workers", min=1, max=256,
+                                                 help="Worker processes (default 1: a fit's batches are"
+                                                      " small, and a pool per batch costs more than it"
+                                                      " saves below --particles 5000)."),
                      as_json: bool = JsonOption) -> None:
     """Fit a scenario's uncertain figures to the documented outcomes of its incidents (ABC-SMC,
     priors = declared ranges) and write the scenario file with its [calibration]."""
@@ -86,7 +88,7 @@ def scenario_command(name: str = typer.Argument(..., help="A library scenario NA
     with _bar() as bar:
         task = bar.add_task(f"calibrating {name}", total=budget)
         fit = calibrate(name, budget=budget, particles=particles, seed=seed,
-                        executor=LocalExecutor(workers or default_workers()),
+                        executor=LocalExecutor(workers),
                         progress=lambda done, _: bar.update(task, completed=done))
     written = fit.write(out or Path(f"{fit.scenario}-calibrated.toml"))
     data = {**fit.to_dict(), "out": str(written)}
@@ -122,8 +124,7 @@ def validate_command(names: list[str] = typer.Argument(None, help="Library scena
     from sahelsim.analysis.validation import COVERAGE_AIM, validate
 
     with console.status("validating") as status:
-        result = validate(names or None, seed=seed, leave_one_out=loo,
-                          executor=LocalExecutor(default_workers()), progress=status.update)
+        result = validate(names or None, seed=seed, leave_one_out=loo, progress=status.update)
     data = result.to_dict()
 
     def render() -> None:

@@ -38,52 +38,53 @@ class AssetPlan:
 
 
 class AssetLosses(NamedTuple):
-    """Per replication: assets damaged (destroyed included), destroyed, and their value in USD;
-    and the damaged of each kind, (kinds × replications)."""
+    """Per kind of asset and replication (kinds × replications): damaged (destroyed included) and
+    destroyed; and the totals a run reports."""
 
-    damaged: np.ndarray
-    destroyed: np.ndarray
-    value_lost_usd: np.ndarray
     damaged_by_kind: np.ndarray
+    destroyed_by_kind: np.ndarray
+
+    @property
+    def damaged(self) -> np.ndarray:
+        return self.damaged_by_kind.sum(axis=0)
+
+    @property
+    def destroyed(self) -> np.ndarray:
+        return self.destroyed_by_kind.sum(axis=0)
+
+    def value_lost_usd(self, plan: AssetPlan) -> np.ndarray:
+        """What the losses cost: a destroyed asset its value, a damaged one its repair."""
+        repaired = plan.damaged_value_share[:, None] * (self.damaged_by_kind - self.destroyed_by_kind)
+        return plan.unit_value_usd @ (self.destroyed_by_kind + repaired)
 
 
 def asset_losses(plan: AssetPlan, delivered: np.ndarray, u_hit: np.ndarray,
                  u_destroy: np.ndarray) -> AssetLosses:
     """What the deliveries damaged and destroyed, kind by kind, capped by what is there."""
-    damaged = np.zeros(delivered.shape[0], dtype=np.int64)
+    kinds = len(plan.asset_counts)
+    damaged = np.zeros((kinds, delivered.shape[0]), dtype=np.int64)
     destroyed = np.zeros_like(damaged)
-    value = np.zeros(delivered.shape[0])
-    by_kind = np.zeros((len(plan.asset_counts), delivered.shape[0]), dtype=np.int64)
     for asset, count in enumerate(plan.asset_counts):
         cols = plan.target == asset
         # none within reach of what never came
         reach = plan.reach[cols, None] * _rows(delivered, cols)
         hits = binomial.quantile(reach, plan.p_hit[cols, None], _rows(u_hit, cols))
         kills = binomial.quantile(hits, plan.p_destroy[cols, None], _rows(u_destroy, cols))
-        kind_damaged = np.minimum(hits.sum(axis=0), count)
-        kind_destroyed = np.minimum(kills.sum(axis=0), count)
-        by_kind[asset] = kind_damaged
-        damaged += by_kind[asset]
-        destroyed += kind_destroyed.astype(np.int64)
-        repaired = plan.damaged_value_share[asset] * (kind_damaged - kind_destroyed)
-        value += plan.unit_value_usd[asset] * (kind_destroyed + repaired)
-    return AssetLosses(damaged, destroyed, value, by_kind)
+        damaged[asset] = np.minimum(hits.sum(axis=0), count)
+        destroyed[asset] = np.minimum(kills.sum(axis=0), count)
+    return AssetLosses(damaged, destroyed)
 
 
 def assault_destruction(plan: AssetPlan, losses: AssetLosses, share: np.ndarray,
                         u: np.ndarray) -> AssetLosses:
-    """The assets the attackers destroy on the ground: of each kind, Binomial(untouched, share)
-    by inversion of u (replications × kinds), where `share` is each replication's (0 without an
-    assault). Assets the drones damaged are already counted, and are left to them."""
-    damaged, destroyed, value = losses.damaged.copy(), losses.destroyed.copy(), losses.value_lost_usd.copy()
-    by_kind = losses.damaged_by_kind.copy()
+    """The assets the attackers destroy on the ground: of each kind, Binomial(not yet destroyed,
+    share) by inversion of u (replications × kinds), where `share` is each replication's (0
+    without an assault). Those they burn are taken first from the ones the drones damaged, so an
+    asset is never counted twice, and fewer drone kills never mean more assets lost."""
+    destroyed = losses.destroyed_by_kind.copy()
     for asset, count in enumerate(plan.asset_counts):
-        burned = binomial.quantile(count - by_kind[asset], share, u[:, asset]).astype(np.int64)
-        by_kind[asset] += burned
-        damaged += burned
-        destroyed += burned
-        value += plan.unit_value_usd[asset] * burned
-    return AssetLosses(damaged, destroyed, value, by_kind)
+        destroyed[asset] += binomial.quantile(count - destroyed[asset], share, u[:, asset]).astype(np.int64)
+    return AssetLosses(np.maximum(losses.damaged_by_kind, destroyed), destroyed)
 
 
 def _rows(values: np.ndarray, cols: np.ndarray) -> np.ndarray:

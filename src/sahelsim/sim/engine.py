@@ -411,6 +411,7 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
     first_alert = _min_by_row(alert, np.inf)  # the sorties' own: false tracks warn of no assault
     ground = _assault_columns(plan, streams, drawn_cas, quality, first_alert)
     assets = _ground_destruction(plan, streams, assets, ground["assault_outcome"])
+    value_lost = assets.value_lost_usd(plan.assets)
     return {
         "replication": np.arange(start, stop, dtype=np.int64),
         "first_detection_s": _first_detection(launch, detected_at),
@@ -430,10 +431,10 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
         "isr_quality": quality,
         "isr_success": plan.isr.is_isr.any() & (quality >= plan.isr_success_quality),
         **ground,
-        "value_lost_usd": assets.value_lost_usd,
+        "value_lost_usd": value_lost,
         "defender_cost_usd": defender_cost(plan.amortised_usd, fight.shots,
                                            np.array([e.cost_per_engagement_usd for e in plan.effectors]),
-                                           assets.value_lost_usd),
+                                           value_lost),
         "attacker_cost_usd": attacker_cost(defeated, delivered, plan.expendable, plan.unit_cost_usd),
     }
 
