@@ -19,6 +19,7 @@ BENCHMARKS = {
     "record": "bench_record.py",
     "tagging": "bench_tagging.py",
     "simulator": "bench_simulator.py",
+    "calibration": "bench_calibration.py",
 }
 
 
