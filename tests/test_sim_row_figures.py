@@ -26,7 +26,8 @@ def _values(path: str, scenario, rng: np.random.Generator) -> np.ndarray:
 @pytest.mark.parametrize("path", sorted(engine.ROW_FIGURES))
 def test_a_figure_per_replication_is_the_figure_set_for_that_replication(path: str) -> None:
     changed = False
-    for scenario in (load_scenario(SCENARIO), load_scenario(SCENARIO, "improved")):
+    name = "niamey-airbase-raid" if path.startswith("threat.indirect_fire") else SCENARIO
+    for scenario in (load_scenario(name), load_scenario(name, "improved")):
         values = _values(path, scenario, np.random.default_rng(len(path)))
         plan = engine.compile_plan(scenario)
         rows = engine.simulate_chunk(plan, SEED, START, STOP, figures={path: values})
@@ -63,7 +64,7 @@ def test_whole_figures_are_rounded_to_whole_fighters() -> None:
 @pytest.mark.parametrize(("scenario", "path", "message"), [
     (SCENARIO, "threat.sorties[0].count", "cannot vary per replication"),
     (SCENARIO, "site.perimeter_m", "cannot vary per replication"),
-    ("tessalit-fpv-helicopter", "threat.assault.attackers", "no ground assault"),
+    ("tessalit-fpv-helicopter", "threat.assault.attackers", "no assault"),
 ])
 def test_a_figure_that_shapes_the_plan_is_refused(scenario: str, path: str, message: str) -> None:
     plan = engine.compile_plan(load_scenario(scenario))

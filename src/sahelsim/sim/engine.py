@@ -42,7 +42,7 @@ from sahelsim.version import __version__
 from sahelsim.runtime.executors import Executor, or_local
 from sahelsim.runtime.seeds import ChunkStreams, Purpose, name_key
 from sahelsim.sim import assault as assault_model
-from sahelsim.sim import binomial, isr
+from sahelsim.sim import binomial, indirect_fire, isr
 from sahelsim.sim.catalogue import Catalogue, load_catalogue
 from sahelsim.sim.costs import attacker_cost, defender_cost
 from sahelsim.sim.effectors import EffectorPlan, engage, tries_needed
@@ -50,6 +50,7 @@ from sahelsim.sim.effects import (AssetLosses, AssetPlan, PeoplePlan, assault_de
                                   casualties, cover_minutes, latest_before)
 from sahelsim.sim.outcomes import Accumulator, PairedAccumulator
 from sahelsim.sim.identification import Classifier, identified
+from sahelsim.sim.indirect_fire import IndirectFirePlan
 from sahelsim.sim.scenario import AirSupport, Scenario
 from sahelsim.sim.sensors import (HazardTable, false_alarm_slots, false_alarm_times, held, resolve,
                                   tabulate)
@@ -68,6 +69,7 @@ STEPS_PER_DRAW = 16
 # on the scenario's clock, so the class decides first and arrival breaks ties within a class.
 ISR_LAST_S = 1e12
 FALSE_ALARMS_KEY = name_key("false alarms")
+INDIRECT_FIRE_KEY = name_key("indirect fire")
 Progress = Callable[[int, int], None]
 
 
@@ -105,6 +107,7 @@ class Plan:
     horizon_s: float  # the scenario's span, over which false tracks come
     phantom_slots: int  # columns for false tracks after the D sorties' in engagement arrays
     rank_offset_s: np.ndarray  # (D,) added to arrival for the engagement order (policy)
+    indirect_fire: IndirectFirePlan | None = None  # rockets and mortars on one kind of asset
 
     @property
     def sorties(self) -> int:
@@ -261,6 +264,15 @@ def _air_plan(air: AirSupport | None) -> assault_model.AirPlan | None:
         guidance_gain=air.guidance_gain)
 
 
+def _indirect_fire_plan(scenario: Scenario) -> IndirectFirePlan | None:
+    fire = scenario.threat.indirect_fire
+    if fire is None:
+        return None
+    target = [asset.name for asset in scenario.site.assets].index(fire.target)
+    return IndirectFirePlan(target=target, rounds=fire.rounds, p_hit=fire.p_hit, p_destroy=fire.p_destroy,
+                            shelter=scenario.defence.passive.shelters.get(fire.target, 0.0))
+
+
 def _amortised_usd(scenario: Scenario, catalogue: Catalogue) -> float:
     items = [catalogue.sensors[s.type] for s in scenario.defence.sensors]
     items += [catalogue.effectors[e.type] for e in scenario.defence.effectors]
@@ -328,7 +340,8 @@ def compile_plan(scenario: Scenario, catalogue: Catalogue | None = None) -> Plan
                            for spec in scenario.defence.sensors),
         classifiers=classifiers, false_alarm_rate_per_s=false_rate, horizon_s=horizon,
         phantom_slots=phantoms,
-        rank_offset_s=np.where(~is_strike & isr_last, ISR_LAST_S, 0.0))
+        rank_offset_s=np.where(~is_strike & isr_last, ISR_LAST_S, 0.0),
+        indirect_fire=_indirect_fire_plan(scenario))
 
 
 # --- one chunk ---------------------------------------------------------------------------------
@@ -355,8 +368,8 @@ def with_rows(plan: Plan, figures: Mapping[str, np.ndarray]) -> Plan:
         if where is None:
             raise ValueError(f"{path} cannot vary per replication; expected one of: "
                              + ", ".join(ROW_FIGURES))
-        if where[0] == "assault" and plan.assault is None:
-            raise ValueError(f"{path}: the scenario has no ground assault")
+        if len(where) == 2 and getattr(plan, where[0]) is None:
+            raise ValueError(f"{path}: the scenario has no {where[0].replace('_', ' ')}")
         values = np.rint(values) if path in WHOLE_FIGURES else np.asarray(values, dtype=float)
         if where[-1] in PER_SORTIE_ROW:
             values = values[:, None]
@@ -364,8 +377,8 @@ def with_rows(plan: Plan, figures: Mapping[str, np.ndarray]) -> Plan:
     own = changes.pop("", {})
     if "garrison" in own:
         own["people"] = dataclasses.replace(plan.people, personnel=own["garrison"])
-    if changes:
-        own["assault"] = dataclasses.replace(plan.assault, **changes["assault"])
+    for group, values_by_field in changes.items():
+        own[group] = dataclasses.replace(getattr(plan, group), **values_by_field)
     return dataclasses.replace(plan, **own)
 
 
@@ -409,6 +422,9 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
                                          streams.uniform(Purpose.EFFECTS, (d,)))
     quality = isr.quality(plan.isr, launch, defeat_time, find)
     first_alert = _min_by_row(alert, np.inf)  # the sorties' own: false tracks warn of no assault
+    if plan.indirect_fire is not None:
+        assets = indirect_fire.fire(plan.indirect_fire, assets, plan.assets.asset_counts,
+                                    streams.uniform(Purpose.EFFECTS, (3,), key=INDIRECT_FIRE_KEY))
     ground = _assault_columns(plan, streams, drawn_cas, quality, first_alert)
     assets = _ground_destruction(plan, streams, assets, ground["assault_outcome"])
     value_lost = assets.value_lost_usd(plan.assets)

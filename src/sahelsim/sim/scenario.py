@@ -165,12 +165,23 @@ class Assault(Strict):
         0.0, description="the same where the post is overrun: its vehicles burned or taken")
 
 
+class IndirectFire(Strict):
+    """Rockets and mortars on one kind of the site's assets (`sim/indirect_fire.py`)."""
+
+    target: str = Field(description="the asset the rounds fall on")
+    rounds: Annotated[float, Field(ge=0, le=1000)] = Field(
+        description="mean rounds fired (Poisson); at most 1,000, beyond any documented raid")
+    p_hit: Probability = Field(description="chance a round hits one unit of the target")
+    p_destroy: Probability = Field(description="chance a hit destroys the unit")
+
+
 class Threat(Strict):
     """The attack, taken from the documented record: never a decision variable."""
 
     actor: Literal["jnim", "is_sahel", "iswap", "fla", "jas", "unknown"]
     sorties: list[Sortie] = Field([], max_length=MAX_ITEMS, description=ITEMS_REASON)
     assault: Assault | None = None
+    indirect_fire: IndirectFire | None = None
     isr_success_quality: Probability = Field(0.5, description="Q at or above which ISR 'succeeds'")
 
     @model_validator(mode="after")
@@ -520,6 +531,9 @@ def _check_references(scenario: Scenario, file: str, prefix: str) -> None:
         if reach > parked[name]:
             fail(f"defence.passive.dispersion.{name}", f"expected at most the {parked[name]} assets "
                  "one delivery reaches as parked: dispersion lowers the reach")
+    fire = scenario.threat.indirect_fire
+    if fire is not None and fire.target not in assets:
+        fail("threat.indirect_fire.target", f"expected an asset of the site ({', '.join(assets)})")
     if scenario.threat.assault is not None and scenario.defence.ground is None:
         fail("defence.ground", "a scenario with a ground assault needs [defence.ground]")
     if scenario.site.kind == "convoy" and scenario.site.find_time_s is None:

@@ -31,6 +31,7 @@ ROW_FIGURES: dict[str, tuple[str, ...]] = {
         "attackers", "alpha_per_min", "probability_without_isr", "probability_with_isr", "isr_gain",
         "surprise_factor", "surprise_min", "destroys_held", "destroys_overrun")},
     "threat.assault.break_fraction": ("assault", "attacker_break"),
+    **{f"threat.indirect_fire.{name}": ("indirect_fire", name) for name in ("rounds", "p_hit", "p_destroy")},
     "defence.ground.beta_per_min": ("assault", "beta_per_min"),
     "defence.ground.break_fraction": ("assault", "defender_break"),
     "defence.qrf.size": ("assault", "qrf_size"),
