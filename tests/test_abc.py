@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, special, stats
 
-from sahelsim.analysis.abc import (ACCEPTANCE_FLOOR, Interval, Posterior, Prior, _Kernel, _Population, abc_smc,
-                                  censored_distance)
+from sahelsim.analysis.abc import (ACCEPTANCE_FLOOR, Interval, Posterior, Prior, _bounded, _Kernel, _Population,
+                                  _unbounded, abc_smc, censored_distance)
 
 Z = 4.0
 KS_CRITICAL = 1.95  # Kolmogorov's 0.1 % point
@@ -90,7 +90,7 @@ def test_normal_mean_with_small_epsilon_approaches_the_normal_posterior() -> Non
     # which widens the sd by a factor √(1 + ε²/(3·0.04)) = 1.0004 at ε = 0.01: far below the tolerance.
     xbar, se = 1.3, 0.2
     prior = Prior(("mu",), np.array([-10.0]), np.array([10.0]))
-    runs = [abc_smc(normal_mean_distance(xbar, se), prior, particles=1000, budget=150_000, min_epsilon=0.01,
+    runs = [abc_smc(normal_mean_distance(xbar, se), prior, particles=1000, budget=200_000, min_epsilon=0.01,
                     seed=s) for s in range(4)]
     assert all(r.epsilons[-1] == 0.01 for r in runs)
     post = pooled(runs)
@@ -147,34 +147,46 @@ def test_a_fixed_figure_stays_at_its_value() -> None:
 
 
 def _previous_population(rng: np.random.Generator) -> tuple[Prior, _Population]:
-    """A weighted population on two correlated free figures and one fixed one."""
-    prior = Prior(("a", "b", "fixed"), np.array([-50.0, -50.0, 1.0]), np.array([50.0, 50.0, 1.0]))
+    """A weighted population of two correlated free figures (in logits) and one fixed one."""
+    prior = Prior(("a", "b", "fixed"), np.array([-5.0, 0.0, 1.0]), np.array([5.0, 2.0, 1.0]))
     a = rng.normal(0, 1, 60)
-    points = np.column_stack([a, 0.5 * a + rng.normal(0, 0.5, 60), np.ones(60)])
-    return prior, _Population(points, rng.dirichlet(np.ones(60)), np.zeros(60))
+    z = np.column_stack([a, 0.5 * a + rng.normal(0, 0.5, 60)])
+    return prior, _Population(_bounded(prior, z), z, rng.dirichlet(np.ones(60)), np.zeros(60))
 
 
 def test_the_importance_weights_are_the_prior_over_the_weighted_kernel_mixture() -> None:
     rng = np.random.default_rng(11)
     prior, previous = _previous_population(rng)
-    kernel = _Kernel(previous, prior)
-    new = kernel.propose(40, prior, rng)
-    covariance = 2 * np.cov(previous.points[:, :2].T, aweights=previous.weights)
-    mixture = sum(w * stats.multivariate_normal(x[:2], covariance).pdf(new[:, :2])
-                  for w, x in zip(previous.weights, previous.points))
-    assert kernel.importance_weights(new) == pytest.approx((1 / mixture) / (1 / mixture).sum(), rel=1e-4)  # the ridge
+    kernel = _Kernel(previous)
+    z = kernel.propose(40, rng)
+    covariance = 2 * np.cov(previous.unbounded.T, aweights=previous.weights)
+    mixture = sum(w * stats.multivariate_normal(zj, covariance).pdf(z)
+                  for w, zj in zip(previous.weights, previous.unbounded))
+    u = special.expit(z)
+    prior_density = (u * (1 - u)).prod(axis=1)  # the uniform prior, in logits
+    expected = prior_density / mixture
+    assert kernel.importance_weights(z) == pytest.approx(expected / expected.sum(), rel=1e-6)
 
 
-def test_proposals_spread_by_twice_the_weighted_covariance_inside_the_box() -> None:
+def test_proposals_spread_by_twice_the_weighted_covariance_and_stay_in_the_box() -> None:
     rng = np.random.default_rng(12)
     prior, previous = _previous_population(rng)
-    new = _Kernel(previous, prior).propose(40_000, prior, rng)
-    assert prior.contains(new).all() and (new[:, 2] == 1.0).all()
-    # a draw is a particle (covariance Σ) plus a step (2Σ): 3Σ in all
-    covariance = np.cov(previous.points[:, :2].T, aweights=previous.weights)
-    assert np.cov(new[:, :2].T) == pytest.approx(3 * covariance, rel=0.05)
-    inner = Prior(prior.names, np.array([-0.5, -0.5, 1.0]), np.array([0.5, 0.5, 1.0]))
-    assert inner.contains(_Kernel(previous, inner).propose(1000, inner, rng)).all()
+    z = _Kernel(previous).propose(40_000, rng)
+    # a proposal is a particle (covariance Σ) plus a step (2Σ): 3Σ in all
+    covariance = np.cov(previous.unbounded.T, aweights=previous.weights)
+    assert np.cov(z.T) == pytest.approx(3 * covariance, rel=0.05)
+    points = _bounded(prior, z)
+    assert prior.contains(points).all() and (points[:, 2] == 1.0).all()
+    assert _unbounded(prior, points) == pytest.approx(z)
+
+
+def test_eighty_figures_of_which_one_is_identified_calibrate_quickly() -> None:
+    # A Gaussian step in the box itself would leave it in some figure nearly always: no proposal valid.
+    prior = Prior(tuple(f"f{i}" for i in range(80)), np.zeros(80), np.ones(80))
+    post = abc_smc(deterministic_distance, prior, particles=200, budget=4_000, seed=14)
+    assert len(post.epsilons) >= 4 and prior.contains(post.draws).all()
+    assert abs(post.weights @ post.draws[:, 0] - 0.3) <= post.epsilons[-1]
+    assert abs(np.mean(post.weights @ post.draws[:, 1:]) - 0.5) < 0.05  # the others stay uniform
 
 
 def deterministic_distance(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:

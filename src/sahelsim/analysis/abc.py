@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import cholesky, solve_triangular
-from scipy.special import logsumexp
+from scipy.special import expit, log_expit, logit, logsumexp
 
 # A generation that needs more than particles / ACCEPTANCE_FLOOR runs is abandoned: the tolerance has
 # gone below what the model can reach, and further runs buy almost nothing.
 ACCEPTANCE_FLOOR = 0.01
-# Added to the kernel's variances, relative to each range's squared width, so that a population that
-# has collapsed in one dimension still has an invertible covariance.
+# Added to the kernel's variances (in logits, where a uniform figure's is π²/3) so that a population
+# that has collapsed in one dimension still has an invertible covariance.
 _RIDGE = 1e-10
 
 
@@ -134,53 +134,69 @@ class Posterior:
         return self.draws[rng.choice(len(self.weights), size=n, p=self.weights)]
 
 
+# Box coordinates are mapped to the whole real line before perturbing: u = (x − low) / (high − low),
+# z = logit(u). Why: a Gaussian step in the box itself leaves it with a probability that compounds over
+# the figures (about a third per unidentified figure at twice a uniform's variance), so with 80 figures
+# practically no proposal would land inside. In z every proposal is valid; the uniform prior becomes
+# the logistic density u(1 − u) per figure, and the importance weights carry it.
+_EDGE = 1e-12  # u is kept this far inside [0, 1] so that z stays finite
+
+
+def _unbounded(prior: Prior, points: np.ndarray) -> np.ndarray:
+    """(n, free): the free figures of box points as logits of their place in the range."""
+    u = (points - prior.low)[:, prior.free] / (prior.high - prior.low)[prior.free]
+    return logit(np.clip(u, _EDGE, 1 - _EDGE))
+
+
+def _bounded(prior: Prior, z: np.ndarray) -> np.ndarray:
+    """(n, d): box points from logits; fixed figures at their value."""
+    points = np.tile(prior.low, (len(z), 1))
+    points[:, prior.free] += expit(z) * (prior.high - prior.low)[prior.free]
+    return points
+
+
+def _log_prior_unbounded(z: np.ndarray) -> np.ndarray:
+    """The uniform prior's log density in logits, up to a constant: Σ log u(1 − u)."""
+    return (log_expit(z) + log_expit(-z)).sum(axis=1)
+
+
 @dataclass(frozen=True)
 class _Population:
-    points: np.ndarray
+    points: np.ndarray  # (n, d) in the box
+    unbounded: np.ndarray  # (n, free) logits of the free figures
     weights: np.ndarray
     distances: np.ndarray
 
 
 class _Kernel:
-    """Gaussian perturbation with twice the population's weighted covariance (Beaumont et al. 2009).
+    """Gaussian perturbation with twice the population's weighted covariance (Beaumont et al. 2009), in logits.
 
-    Works on the free figures only (fixed ones stay put); whitening by the Cholesky factor lets the
-    mixture density of all particles at all particles be one (n, n) matrix of squared distances.
+    Whitening by the Cholesky factor lets the mixture density of all particles at all particles be one
+    (n, n) matrix of squared distances.
     """
 
-    def __init__(self, population: _Population, prior: Prior) -> None:
-        self.population, self.free = population, prior.free
-        x = population.points[:, self.free]
-        width = (prior.high - prior.low)[self.free]
-        covariance = 2 * np.atleast_2d(np.cov(x.T, aweights=population.weights)) + np.diag(_RIDGE * width**2)
+    def __init__(self, population: _Population) -> None:
+        self.population = population
+        z = population.unbounded
+        covariance = 2 * np.atleast_2d(np.cov(z.T, aweights=population.weights)) + _RIDGE * np.eye(z.shape[1])
         self.factor = cholesky(covariance, lower=True)
-        self.whitened = self._whiten(x)
+        self.whitened = self._whiten(z)
 
-    def _whiten(self, x: np.ndarray) -> np.ndarray:
-        return solve_triangular(self.factor, x.T, lower=True).T
+    def _whiten(self, z: np.ndarray) -> np.ndarray:
+        return solve_triangular(self.factor, z.T, lower=True).T
 
-    def propose(self, n: int, prior: Prior, rng: np.random.Generator) -> np.ndarray:
-        """n points inside the prior's box: pick a particle by weight, perturb, redraw both if outside."""
-        kept: list[np.ndarray] = []
-        inside_rate, have = 1.0, 0
-        while have < n:
-            m = int(min(max((n - have) / inside_rate * 1.1, 16), 1_000_000))
-            parents = self.population.points[rng.choice(len(self.population.weights), m, p=self.population.weights)]
-            steps = rng.standard_normal((m, int(self.free.sum()))) @ self.factor.T
-            points = parents.copy()
-            points[:, self.free] += steps
-            inside = prior.contains(points)
-            inside_rate = max(inside.mean(), 1e-6)
-            kept.append(points[inside])
-            have += int(inside.sum())
-        return np.concatenate(kept)[:n]
+    def propose(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """(n, free) logits: a particle picked by weight, moved by a Gaussian step."""
+        parents = rng.choice(len(self.population.weights), n, p=self.population.weights)
+        return self.population.unbounded[parents] + rng.standard_normal((n, self.factor.shape[0])) @ self.factor.T
 
-    def importance_weights(self, points: np.ndarray) -> np.ndarray:
-        """w_i ∝ prior(θ_i) / Σ_j w_j K(θ_i | θ_j); the uniform prior is constant on the box."""
-        y = self._whiten(points[:, self.free])
+    def importance_weights(self, z: np.ndarray) -> np.ndarray:
+        """w_i ∝ prior(z_i) / Σ_j w_j K(z_i | z_j), normalised."""
+        y = self._whiten(z)
         squared = (y**2).sum(1)[:, None] + (self.whitened**2).sum(1)[None, :] - 2 * y @ self.whitened.T
         log_mixture = logsumexp(np.log(self.population.weights)[None, :] - 0.5 * np.maximum(squared, 0), axis=1)
-        w = np.exp(log_mixture.min() - log_mixture)
+        log_w = _log_prior_unbounded(z) - log_mixture
+        w = np.exp(log_w - log_w.max())
         return w / w.sum()
 
 
@@ -241,26 +257,32 @@ def abc_smc(distance: Callable[[np.ndarray, np.random.Generator], np.ndarray], p
     start = prior.sample(first, proposal_rng)
     d0 = np.concatenate([run(start[i:i + batch]) for i in range(0, first, batch)])
     nearest = np.argsort(d0, kind="stable")[:particles]
-    population = _Population(start[nearest], np.full(particles, 1.0 / particles), d0[nearest])
+    population = _Population(start[nearest], _unbounded(prior, start[nearest]), np.full(particles, 1.0 / particles),
+                             d0[nearest])
     epsilons, acceptance = [float(d0[nearest].max())], [particles / first]
 
     while epsilons[-1] > min_epsilon:
         epsilon = _next_epsilon(population, epsilons[-1], quantile, min_epsilon)
         if epsilon is None:
             break
-        kernel = _Kernel(population, prior)
+        kernel = _Kernel(population)
         limit = min(budget - done, math.ceil(particles / ACCEPTANCE_FLOOR))
-        points, distances, spent = [], [], 0
-        while sum(len(p) for p in points) < particles and spent < limit:
-            proposed = kernel.propose(min(batch, limit - spent), prior, proposal_rng)
-            d = run(proposed)
-            spent += len(proposed)
-            points.append(proposed[d <= epsilon])
+        if limit < particles:
+            break
+        kept: list[np.ndarray] = []
+        distances: list[np.ndarray] = []
+        spent = 0
+        while sum(len(z) for z in kept) < particles and spent < limit:
+            z = kernel.propose(min(batch, limit - spent), proposal_rng)
+            d = run(_bounded(prior, z))
+            spent += len(z)
+            kept.append(z[d <= epsilon])
             distances.append(d[d <= epsilon])
-        accepted = np.concatenate(points)
+        accepted = np.concatenate(kept)
         if len(accepted) < particles:
             break
-        population = _Population(accepted[:particles], kernel.importance_weights(accepted[:particles]),
+        z = accepted[:particles]
+        population = _Population(_bounded(prior, z), z, kernel.importance_weights(z),
                                  np.concatenate(distances)[:particles])
         epsilons.append(epsilon)
         acceptance.append(len(accepted) / spent)
