@@ -9,8 +9,9 @@ check compares resampled draws with the true CDF at the 0.1 % critical value 1.9
 n_h the indicators' worst effective size over the deciles: resampling adds its own noise.
 Where a case pools independent runs (seeds), their populations are one population of weight 1/runs
 each: the errors narrow as √runs, so a biased algorithm fails where one run would hide it (dropping
-the importance weights narrows the posterior by 1 to 5 of one run's errors; docs/abc.md).
-The weights' formula itself is checked exactly against scipy's multivariate normal.
+the importance weights moves a single run's quantiles by 1 to 6 of its errors; docs/abc.md).
+Subtler errors in the weights move the posterior by less than the tolerance, so the weights' formula
+itself is checked exactly against scipy's truncated normal.
 """
 
 from __future__ import annotations

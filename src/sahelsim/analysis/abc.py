@@ -6,11 +6,11 @@ run once the tolerance is small; each generation here proposes near the previous
 corrects by importance weights, so the population still targets the prior times the ABC likelihood.
 
 Why batches: the simulator evaluates many parameter points per call far faster than one at a time, so
-`abc_smc` hands `distance` whole arrays of points and never single points except when the budget's
-remainder is one.
+`abc_smc` hands `distance` whole arrays of `batch` points; a batch is smaller only where what is left
+of a generation or of the budget is.
 
-Why our own: pyabc's dependency tree is large; this is ~200 lines, checked in tests/test_abc.py against
-posteriors known in closed form or by quadrature (docs/abc.md has the numbers).
+Why our own: pyabc's dependency tree is large; this is a few hundred lines, checked in tests/test_abc.py
+against posteriors known in closed form or by quadrature (docs/abc.md has the numbers).
 """
 
 from __future__ import annotations
@@ -153,11 +153,11 @@ class _Kernel:
     truncated to its range.
 
     Why per figure and truncated rather than one correlated Gaussian rejected outside the box: with
-    80 figures almost no correlated step lands inside (about a third of steps leave per unidentified
-    figure), and moving the figures in logits instead makes the importance weights degenerate (the
-    prior/proposal ratio compounds over figures: an effective sample of one in 500). Truncated per
-    figure, every proposal is valid and 79 unidentified figures still leave about a third of the
-    particles effective. The price: correlations between figures do not shape the steps.
+    tens of figures almost no correlated step lands inside (about a third of steps leave per figure the
+    outcomes do not inform), and moving the figures in logits instead makes the importance weights
+    degenerate (an effective sample of 3 in 500 at 20 figures). Truncated per figure, every proposal is
+    valid and 39 uninformed figures still leave 135 of 500 effective. The price: correlations between
+    figures do not shape the steps. At 80 figures the weights degenerate all the same (docs/abc.md).
     """
 
     def __init__(self, population: _Population, prior: Prior) -> None:
