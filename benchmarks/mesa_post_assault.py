@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import re
 import sys
 import time
 import tomllib
@@ -86,12 +87,23 @@ def _patch(base: dict, patch: dict) -> dict:
     return out
 
 
+def _set(document: dict, path: str, value: float) -> None:
+    """Set `a.b[2].c` in a plain document."""
+    keys = [int(k) if k.isdigit() else k for k in re.findall(r"[^.\[\]]+", path)]
+    for key in keys[:-1]:
+        document = document[key]
+    document[keys[-1]] = value
+
+
 def read_scenario(name: str, variant: str | None = None) -> dict:
-    """A library name, `name@variant`, or a path; the defence patched by the variant."""
+    """A library name, `name@variant`, or a path; a calibration's medians in place of the figures it
+    fitted; the defence patched by the variant."""
     if "@" in name and variant is None:
         name, variant = name.split("@", 1)
     path = Path(name) if name.endswith(".toml") else LIBRARY / f"{name}.toml"
     raw = _plain(tomllib.loads(path.read_text("utf-8-sig")))
+    for figure, fit in raw.pop("calibration", {}).get("figures", {}).items():
+        _set(raw, figure, fit["median"])
     variants = raw.pop("variants", {})
     if variant not in (None, "baseline"):
         raw["defence"] = _patch(raw.get("defence", {}), variants[variant].get("defence", {}))
@@ -294,6 +306,7 @@ def load_params(name: str = SCENARIO, variant: str | None = None) -> dict:
         "label": sc["label"], "groups": groups, "sensors": sensors, "effectors": effectors,
         "assets": assets, "personnel": site["personnel"], "exposed": site.get("exposed_per_delivery", 0),
         "killed_share": site.get("killed_share", 0.4),
+        "killed_share_overrun": site.get("killed_share_overrun", site.get("killed_share", 0.4)),
         "find_s": (site["find_time_s"] / (1 - passive.get("route_variation", 0.0))
                    if site["kind"] == "convoy" else 0.0),
         "delay": (defence.get("command_delay", {}).get("median_s", 60.0),
@@ -729,13 +742,19 @@ class TwinModel(mesa.Model):
         p = self.p
         damaged = [min(h, a["count"]) for h, a in zip(self.hits, p["assets"])]
         destroyed = [min(k, a["count"]) for k, a in zip(self.kills, p["assets"])]
+        if fight is not None and fight["assault_outcome"] != NO_ASSAULT:  # the attackers burn what stands
+            share = p["assault"].get("destroys_overrun" if fight["assault_outcome"] == OVERRUN
+                                     else "destroys_held", 0.0)
+            destroyed = [x + int(self.rng.binomial(a["count"] - x, share)) for x, a in zip(destroyed, p["assets"])]
+            damaged = [max(d, x) for d, x in zip(damaged, destroyed)]
         value = sum(a["value"] * (x + a["damaged_share"] * (d - x))
                     for a, d, x in zip(p["assets"], damaged, destroyed))
         defeated = [d for d in self.drones if d.defeated_at < math.inf]
         fight = fight or {"assault_outcome": NO_ASSAULT, "assault_defender_losses": 0, "attacker_losses": 0,
                           "air_hits": 0, "assault_warning_min": 0.0}
         losses = casualties + fight["assault_defender_losses"]
-        killed = int(self.rng.binomial(losses, p["killed_share"]))
+        killed = int(self.rng.binomial(losses, p["killed_share_overrun"] if fight["assault_outcome"] == OVERRUN
+                                       else p["killed_share"]))
         return {
             "detected": sum(d.detected_at < math.inf for d in self.drones),
             "identified": self.identified_n, "defeated": len(defeated),
