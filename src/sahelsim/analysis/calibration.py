@@ -155,6 +155,7 @@ class Calibration:
         return {"scenario": self.scenario, "file": str(self.file), "method": METHOD, "distance": DISTANCE,
                 "incidents": list(self.observations.incidents), "simulations": self.simulations,
                 "seed": self.seed, "epsilons": list(self.posterior.epsilons),
+                "effective_size": self.posterior.effective_size,
                 "acceptance": list(self.posterior.acceptance),
                 "observations": [{"incident": o.incident, "metric": o.metric, "reported": o.reported,
                                   "interval": list(o.bounds()), "scale": float(s)}

@@ -96,7 +96,8 @@ def scenario_command(name: str = typer.Argument(..., help="A library scenario NA
     def render() -> None:
         table = Table(title=f"{fit.scenario}: {data['simulations']:,} simulations, seed {seed}, "
                             f"{len(data['incidents'])} incidents",
-                      caption=f"written to {written}")
+                      caption=f"tolerance {data['epsilons'][-1]:.3g}; the last population is worth "
+                              f"{data['effective_size']:.0f} independent draws; written to {written}")
         for column in ("figure", "prior", "median", "90% interval"):
             table.add_column(column, justify="left" if column == "figure" else "right")
         for path, figure in data["figures"].items():
