@@ -212,12 +212,12 @@ def calibrate(name_or_path: str | Path, *, budget: int = 20_000, particles: int 
     paths = tuple(ranges)
     prior = Prior(paths, np.array([r[0] for r in ranges.values()]), np.array([r[1] for r in ranges.values()]))
     simulate = simulator(compile_plan(scenario), paths, seen, incident_figures(scenario), executor)
-    pilot_rng, fit_seed = np.random.default_rng([seed, 1]), seed
+    pilot_rng = np.random.default_rng([seed, 1])  # apart from the fit's own streams
     scale = np.maximum(simulate(prior.sample(PILOT, pilot_rng), pilot_rng).std(axis=0), 1.0)
 
     def distance(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return censored_distance(simulate(points, rng), seen.intervals, scale)
 
-    posterior = abc_smc(distance, prior, particles=particles, budget=budget - PILOT, seed=fit_seed,
+    posterior = abc_smc(distance, prior, particles=particles, budget=budget - PILOT, seed=seed,
                         progress=None if progress is None else lambda done, _: progress(done + PILOT, budget))
     return Calibration(scenario.name, scenario_file(name_or_path), prior, posterior, seen, scale, seed)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sahelsim.analysis.calibration import Observations, calibrate, metric_values, observations
+from sahelsim.analysis.calibration import MARKER, Observations, calibrate, metric_values, observations
 from sahelsim.analysis.outcomes import Outcome, load_outcomes
 from sahelsim.errors import UserError
 from sahelsim.runtime.executors import Executor
@@ -111,8 +111,6 @@ def _fitted_without(name: str, scenario: Scenario, seen: Observations, incident:
 
 
 def _uncalibrated_text(name: str) -> str:
-    from sahelsim.analysis.calibration import MARKER
-
     return scenario_file(name).read_text("utf-8").split(MARKER)[0]
 
 

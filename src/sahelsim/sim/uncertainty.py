@@ -5,12 +5,12 @@ and the usual way to compare defences) or draw the uncertain ones per replicatio
 intervals hold both the dice and the doubt about the inputs. Draws are uniform on the declared
 range (or, once a calibration fitted them, jointly from its posterior draws), stratified as a Latin
 hypercube within each block of replications (`runtime.seeds`), one stream per figure keyed by its
-path: the numbers of replication i never depend on the chunk, the
-executor, or which other figures are uncertain, and two scenarios sharing a figure draw the same
-values for it (common parameter draws, beside common random numbers).
+path: the numbers of replication i never depend on the chunk, the executor, or which other figures
+are uncertain, and two scenarios sharing a figure draw the same values for it (common parameter
+draws, beside common random numbers).
 
-Only figures the engine can take per replication (`ROW_FIGURES`) are drawn. Others shape
-the plan (counts, ranges, speeds); they stay at their values, and the run's summary lists them.
+Only figures the engine can take per replication (`ROW_FIGURES`) are drawn. Others shape the plan
+(counts, ranges, speeds); they stay at their values, and the run's summary lists them.
 """
 
 from __future__ import annotations
