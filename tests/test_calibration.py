@@ -12,25 +12,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sahelsim.analysis.calibration import (INCIDENT_LEVEL, MARKER, calibrate, fitted_figures,
+from sahelsim.analysis.calibration import (INCIDENT_LEVEL, MARKER, calibrate, declared_text, fitted_figures,
                                            incident_figures, observations)
 from sahelsim.analysis.outcomes import COLUMNS, load_outcomes
 from sahelsim.analysis.validation import predictive_checks, validate
 from sahelsim.errors import UserError
 from sahelsim.sim import engine
-from sahelsim.sim.scenario import load_scenario, parse_scenario, scenario_file
+from sahelsim.sim.scenario import load_scenario, parse_scenario
 
 TRUE_SHARE = 0.85  # killed_share_overrun in the synthetic record below
-
-
-def _uncalibrated(name: str) -> str:
-    return scenario_file(name).read_text("utf-8").split(MARKER)[0]
 
 
 def _one_free_figure(tmp_path: Path) -> Path:
     """The post scenario with every range removed but the overrun killed share's: a fit with one
     unknown, whose true value the synthetic record below was drawn with."""
-    text = re.sub(r",\s*low = [-0-9.e]+, high = [-0-9.e]+", "", _uncalibrated("post-drone-assault"))
+    text = re.sub(r",\s*low = [-0-9.e]+, high = [-0-9.e]+", "", declared_text("post-drone-assault"))
     text = text.replace('killed_share_overrun = { value = 0.8,',
                         'killed_share_overrun = { value = 0.8, low = 0.5, high = 0.95,')
     path = tmp_path / "post.toml"
@@ -105,7 +101,7 @@ def test_a_calibrated_file_loads_with_its_medians_and_replaces_an_earlier_fit(tm
     ('median = 0.7\ninterval90 = [0.6]\ndraws = [0.7]', "interval90", "at least 2"),
 ])
 def test_a_broken_calibration_table_is_one_line_naming_its_field(tmp_path, table, field, message) -> None:
-    text = _uncalibrated("post-drone-assault") + (
+    text = declared_text("post-drone-assault") + (
         f'\n{MARKER}\n[calibration]\nmethod = "m"\ndistance = "d"\nincidents = ["a"]\nsimulations = 1\nseed = 0\n\n'
         f'[calibration.figures."site.killed_share_overrun"]\n{table}\n')
     with pytest.raises(UserError, match=message) as caught:
@@ -114,7 +110,7 @@ def test_a_broken_calibration_table_is_one_line_naming_its_field(tmp_path, table
 
 
 def test_a_figure_not_in_the_file_or_without_a_range_cannot_be_fitted() -> None:
-    text = _uncalibrated("post-drone-assault") + (
+    text = declared_text("post-drone-assault") + (
         f'\n{MARKER}\n[calibration]\nmethod = "m"\ndistance = "d"\nincidents = ["a"]\nsimulations = 1\nseed = 0\n\n'
         '[calibration.figures."threat.assault.max_minutes"]\nmedian = 300\ninterval90 = [1, 2]\ndraws = [300]\n')
     with pytest.raises(UserError, match="declared range"):

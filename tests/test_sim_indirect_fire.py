@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sahelsim.analysis.calibration import MARKER
+from sahelsim.analysis.calibration import declared_text
 from sahelsim.errors import UserError
 from sahelsim.sim import engine
 from sahelsim.sim.effects import AssetLosses
@@ -46,19 +46,14 @@ def test_rounds_fall_only_on_what_is_still_standing() -> None:
     assert np.array_equal(none.destroyed_by_kind, drones.destroyed_by_kind)
 
 
-def _as_declared() -> str:
-    """The scenario file without its calibration (which fits the fire's figures too)."""
-    return scenario_file(SCENARIO).read_text("utf-8").split(MARKER)[0]
-
-
 def _without_fire() -> str:
-    text = _as_declared()
+    text = declared_text(SCENARIO)
     start = text.index("[threat.indirect_fire]")
     return text[:start] + text[text.index("[defence]", start):]
 
 
 def test_the_layer_adds_damage_and_moves_no_other_number() -> None:
-    with_fire = engine.run(parse_scenario(_as_declared(), file="niamey.toml"), 4000, seed=3).table
+    with_fire = engine.run(parse_scenario(declared_text(SCENARIO), file="niamey.toml"), 4000, seed=3).table
     without = engine.run(parse_scenario(_without_fire(), file="niamey.toml"), 4000, seed=3).table
     assert with_fire.column("assets_damaged").to_numpy().mean() > \
         without.column("assets_damaged").to_numpy().mean() + 1

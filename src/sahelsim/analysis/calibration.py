@@ -178,7 +178,7 @@ class Calibration:
     def write(self, out: Path) -> Path:
         """The scenario file with this calibration in place of any earlier one, written whole or
         not at all."""
-        text = self.file.read_text("utf-8").split(MARKER)[0].rstrip("\n") + "\n\n" + self.to_toml()
+        text = declared_text(self.file).rstrip("\n") + "\n\n" + self.to_toml()
         partial = out.with_name(f".{out.name}.partial")
         try:
             partial.write_text(text, "utf-8")
@@ -188,6 +188,12 @@ class Calibration:
             raise UserError(f"cannot write the calibrated scenario: {error.strerror or error}",
                             file=str(out)) from None
         return out
+
+
+def declared_text(name_or_path: str | Path) -> str:
+    """A scenario file's text without its [calibration] table: the file as its author declared it,
+    the priors of a fit."""
+    return scenario_file(name_or_path).read_text("utf-8").split(MARKER)[0]
 
 
 def _text(value: str) -> str:

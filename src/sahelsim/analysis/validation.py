@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sahelsim.analysis.calibration import MARKER, Observations, calibrate, metric_values, observations
+from sahelsim.analysis.calibration import (Observations, calibrate, declared_text, metric_values,
+                                           observations)
 from sahelsim.analysis.outcomes import Outcome, load_outcomes
 from sahelsim.errors import UserError
 from sahelsim.runtime.executors import Executor
@@ -107,16 +108,12 @@ def _fitted_without(name: str, scenario: Scenario, seen: Observations, incident:
         return _prior_of(name)
     fit = calibrate(name, budget=LOO_BUDGET, particles=LOO_PARTICLES, seed=seed, outcomes=rest,
                     executor=executor)
-    return parse_scenario(_uncalibrated_text(name) + "\n" + fit.to_toml(), file=str(fit.file))
-
-
-def _uncalibrated_text(name: str) -> str:
-    return scenario_file(name).read_text("utf-8").split(MARKER)[0]
+    return parse_scenario(declared_text(name) + "\n" + fit.to_toml(), file=str(fit.file))
 
 
 def _prior_of(name: str) -> Scenario:
     """The scenario as its file declares it, without any calibration."""
-    return parse_scenario(_uncalibrated_text(name), file=str(scenario_file(name)))
+    return parse_scenario(declared_text(name), file=str(scenario_file(name)))
 
 
 def validate_scenario(name: str, *, seed: int = 0, leave_one_out: bool = True,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -20,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sahelsim.errors import UserError
-from sahelsim.sim.sources import Figure, FigureError, set_at, strip_figures
+from sahelsim.sim.sources import Figure, set_figures, strip_figures
 
 CATALOGUE = "the bundled catalogue"
 PlatformClass = Literal["quadcopter", "enterprise_quadcopter", "fpv", "fixed_wing"]
@@ -125,18 +124,7 @@ class Catalogue(Strict):
         """
         dump = self.model_dump(by_alias=True, exclude={"figures"})
         document = {"platforms": dump.pop("platforms"), "defences": dump}
-        figures = dict(self.figures)
-        for path, value in values.items():
-            try:
-                set_at(document, path, value)
-            except FigureError as error:
-                raise UserError(str(error), file=CATALOGUE, field=path) from None
-            figure = figures.get(path)
-            if figure is not None:
-                if not figure.allows(value):
-                    raise UserError(f"expected a value within the declared range [{figure.low}, "
-                                    f"{figure.high}], got {value}", file=CATALOGUE, field=path)
-                figures[path] = replace(figure, value=value)
+        figures = set_figures(document, self.figures, values, CATALOGUE)
         try:
             checked = DefenceCatalogue.model_validate(document["defences"])
             platforms = {key: Platform.model_validate(entry) for key, entry in document["platforms"].items()}

@@ -35,7 +35,7 @@ from sahelsim.errors import UserError
 from sahelsim.sim.catalogue import (EffectorType, Inventory, NonNegative, Platform, Positive,
                                     Probability, SensorType, Shape, Strict, TrackCapacity,
                                     load_catalogue)
-from sahelsim.sim.sources import Figure, FigureError, join, set_at, strip_figures
+from sahelsim.sim.sources import Figure, FigureError, join, set_at, set_figures, strip_figures
 
 BASELINE = "baseline"
 MAX_REACH = 8  # the most assets one delivery can reach (dispersion lowers it)
@@ -747,18 +747,7 @@ def with_figures(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     record allows. Raises `UserError` naming the path on any mistake.
     """
     document = scenario.model_dump(by_alias=True, exclude={"figures"})
-    figures = dict(scenario.figures)
-    for path, value in values.items():
-        figure = figures.get(path)
-        try:
-            set_at(document, path, value)
-        except FigureError as error:
-            raise UserError(str(error), file=scenario.label, field=error.path) from None
-        if figure is not None:
-            if not figure.allows(value):
-                raise UserError(f"expected a value within the declared range [{figure.low}, "
-                                f"{figure.high}], got {value}", file=scenario.label, field=path)
-            figures[path] = replace(figure, value=value)
+    figures = set_figures(document, scenario.figures, values, scenario.label)
     return _checked(document, figures, scenario.label, prefix="")
 
 

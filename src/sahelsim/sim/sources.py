@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
+
+from sahelsim.errors import UserError
 
 FIGURE_KEYS = {"value", "low", "high", "source"}
 
@@ -114,3 +117,23 @@ def set_at(document: Any, path: str, value: float) -> None:
         raise FigureError(path, f"expected a number to replace {old!r}" if _is_number(value)
                           else "expected a finite number")
     here[steps[-1]] = int(value) if isinstance(old, int) and float(value).is_integer() else value
+
+
+def set_figures(document: Any, figures: Mapping[str, Figure], values: Mapping[str, float],
+                file: str) -> dict[str, Figure]:
+    """Set each of `values` (path -> number) in `document`, in place, and return the figures with
+    the new values. A figure keeps its source and range, and a value outside the declared range is
+    refused: the range is what the record allows. Raises `UserError` naming `file` and the path."""
+    figures = dict(figures)
+    for path, value in values.items():
+        try:
+            set_at(document, path, value)
+        except FigureError as error:
+            raise UserError(str(error), file=file, field=error.path) from None
+        figure = figures.get(path)
+        if figure is not None:
+            if not figure.allows(value):
+                raise UserError(f"expected a value within the declared range [{figure.low}, "
+                                f"{figure.high}], got {value}", file=file, field=path)
+            figures[path] = replace(figure, value=value)
+    return figures
