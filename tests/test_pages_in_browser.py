@@ -69,3 +69,13 @@ def test_scenario_outcomes_page_draws_offline(sahelsim, tmp_path):
     assert drawn_subplot_titles(dom) == ["leakers", "assets damaged", "casualties", "defender losses",
                                          "ground assault outcome", "defeats by layer"]
     assert drawn_marks(dom) > 5
+
+
+def test_mission_page_draws_its_charts_offline(sahelsim, tmp_path):
+    result = sahelsim("mission", "--out", tmp_path / "mission", "--runs", "500", "--budget", "3000",
+                      "--no-loo", "--json")
+    assert result.code == 0, result.stderr
+    dom = rendered(tmp_path / "mission" / "index.html", tmp_path / "profile")
+    assert drawn_titles(dom) == ["What the record says about post-drone-assault's figures",
+                                 "Change in defenders lost per attack, improved minus baseline"]
+    assert drawn_marks(dom) > 10
