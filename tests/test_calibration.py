@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import json
 import re
 import subprocess
@@ -11,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from sahelsim.analysis.calibration import (INCIDENT_LEVEL, MARKER, calibrate, declared_text, fitted_figures,
                                            incident_figures, observations)
 from sahelsim.analysis.outcomes import COLUMNS, load_outcomes
-from sahelsim.analysis.validation import predictive_checks, validate
+from sahelsim.analysis.validation import predictive_checks, randomised_pit, validate
 from sahelsim.errors import UserError
 from sahelsim.sim import engine
 from sahelsim.sim.scenario import load_scenario, parse_scenario
@@ -172,3 +174,23 @@ def test_the_cli_fits_and_validates(tmp_path) -> None:
     wrong = subprocess.run([sys.executable, "-m", "sahelsim", "calibrate", "atlantis"],
                            capture_output=True, text=True, check=False)
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
+
+
+def test_the_randomised_pit_is_uniform_for_a_calibrated_count_where_intervals_over_cover() -> None:
+    """Reports drawn from the predictive distribution itself: their randomised PITs are uniform, so
+    90% fall between 0.05 and 0.95, while the 90% interval of a count covers more."""
+    rng = np.random.default_rng(5)
+    predictive = rng.poisson(2.0, 20_000)
+    reports = rng.poisson(2.0, 4000)
+    pits = np.array([randomised_pit(predictive, (y, y), v) for y, v in zip(reports, rng.uniform(size=4000))])
+    assert stats.kstest(pits, "uniform").pvalue > 0.01
+    assert np.mean((pits >= 0.05) & (pits <= 0.95)) == pytest.approx(0.9, abs=0.02)
+    low, high = np.quantile(predictive, [0.05, 0.95])
+    assert np.mean((reports >= low) & (reports <= high)) > 0.95
+
+
+def test_a_censored_report_takes_its_pit_from_the_whole_range_it_allows() -> None:
+    predictive = np.arange(100.0)  # 0..99, each a hundredth
+    assert randomised_pit(predictive, (90.0, math.inf), 0.0) == pytest.approx(0.90)
+    assert randomised_pit(predictive, (90.0, math.inf), 1.0) == pytest.approx(1.0)
+    assert randomised_pit(predictive, (500.0, 500.0), 0.5) == pytest.approx(1.0)  # beyond every draw

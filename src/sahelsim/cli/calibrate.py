@@ -144,6 +144,8 @@ def validate_command(names: list[str] = typer.Argument(None, help="Library scena
             low, high = COVERAGE_AIM
             console.print(f"leave-one-incident-out coverage: {result.coverage:.0%} of "
                           f"{len(result.held_out)} outcomes (aim {low:.0%}–{high:.0%})", highlight=False)
+            console.print(f"the same by randomised PIT (exactly 90% expected when calibrated, for counts, "
+                          f"yes/no and censored reports alike): {result.pit_coverage:.0%}", highlight=False)
 
     emit(data, as_json, render)
 
