@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.cli.record import ActorOption, CountryOption, DbOption, SinceOption
-from sahelsim.runtime.local import LocalExecutor
+from sahelsim.cli.executor_options import AddressOption, ExecutorOption, chosen_executor
 
 
 class _ScenarioByDefault(TyperGroup):
@@ -80,6 +80,7 @@ def scenario_command(name: str = typer.Argument(..., help="A library scenario NA
                                                  help="Worker processes (default 1: a fit's batches are"
                                                       " small, and a pool per batch costs more than it"
                                                       " saves below --particles 5000)."),
+                     executor: str = ExecutorOption, address: Optional[str] = AddressOption,
                      as_json: bool = JsonOption) -> None:
     """Fit a scenario's uncertain figures to the documented outcomes of its incidents (ABC-SMC,
     priors = declared ranges) and write the scenario file with its [calibration]."""
@@ -88,7 +89,7 @@ def scenario_command(name: str = typer.Argument(..., help="A library scenario NA
     with _bar() as bar:
         task = bar.add_task(f"calibrating {name}", total=budget)
         fit = calibrate(name, budget=budget, particles=particles, seed=seed,
-                        executor=LocalExecutor(workers),
+                        executor=chosen_executor(executor, workers, address),
                         progress=lambda done, _: bar.update(task, completed=done))
     written = fit.write(out or Path(f"{fit.scenario}-calibrated.toml"))
     data = {**fit.to_dict(), "out": str(written)}

@@ -9,8 +9,8 @@ import typer
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.cli.record import DbOption
-from sahelsim.cli.scenario import SeedOption, WorkersOption
-from sahelsim.runtime.local import LocalExecutor
+from sahelsim.cli.executor_options import AddressOption, ExecutorOption, WorkersOption, chosen_executor
+from sahelsim.cli.scenario import SeedOption
 
 
 @app.command("mission")
@@ -24,6 +24,8 @@ def mission_command(
     loo: bool = typer.Option(True, "--loo/--no-loo", help="Also check each incident left out of the fit."),
     seed: int = SeedOption,
     workers: Optional[int] = WorkersOption,
+    executor: str = ExecutorOption,
+    address: Optional[str] = AddressOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Ingest the bundled record, fit its rates and the simulator, validate the library against the
@@ -32,7 +34,7 @@ def mission_command(
 
     effort = Effort(runs=runs, calibration_budget=budget, leave_one_out=loo, seed=seed)
     with console.status("starting") as status:
-        mission = run_mission(out, db, effort=effort, executor=LocalExecutor(workers or 1),
+        mission = run_mission(out, db, effort=effort, executor=chosen_executor(executor, workers or 1, address),
                               step=None if as_json else status.update)
     data = {"page": str(mission.page), "ingest": mission.ingest.as_dict(),
             "coverage": mission.validation.coverage, "inside_share": mission.validation.inside_share,

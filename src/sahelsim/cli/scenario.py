@@ -14,7 +14,8 @@ from rich.text import Text
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.errors import UserError
-from sahelsim.runtime.local import LocalExecutor, default_workers
+from sahelsim.cli.executor_options import AddressOption, ExecutorOption, WorkersOption, chosen_executor
+from sahelsim.runtime.executors import Executor
 from sahelsim.sim import engine
 from sahelsim.sim.results import save_run
 from sahelsim.sim.scenario import list_library, load_scenario, validate_file
@@ -25,14 +26,12 @@ app.add_typer(scenario_app, name="scenario")
 
 # Upper bounds of the size options: past them a value is a typo, and would otherwise run for years
 # (--runs), allocate gigabytes per chunk (--chunk-size) or start a process per value (--workers).
-MAX_RUNS, MAX_CHUNK, MAX_WORKERS = 1_000_000_000, 1_048_576, 256
+MAX_RUNS, MAX_CHUNK = 1_000_000_000, 1_048_576
 RunsOption = typer.Option(None, "--runs", "-n", min=1, max=MAX_RUNS,
                           help="Replications (default 10,000; with --precision, the most to run,"
                                " default 10,000,000; at most 1,000,000,000).")
 SeedOption = typer.Option(0, "--seed", "-s", min=0,
                           help="Seed: the same seed gives the same table.")
-WorkersOption = typer.Option(None, "--workers", min=1, max=MAX_WORKERS,
-                             help="Worker processes (default: all CPUs; at most 256).")
 ChunkOption = typer.Option(engine.DEFAULT_CHUNK, "--chunk-size", min=1, max=MAX_CHUNK,
                            help="Replications per chunk (memory only; results do not depend on it;"
                                 " at most 1,048,576).")
@@ -45,9 +44,10 @@ HEADLINE = ("leakers", "assets_damaged", "assets_destroyed", "casualties_expecte
             "attacker_cost_usd")
 
 
-def _executor(asked: int | None, runs: int, chunk_size: int) -> LocalExecutor:
-    """All CPUs unless asked otherwise, but never more workers than chunks to give them."""
-    return LocalExecutor(min(asked or default_workers(), math.ceil(runs / chunk_size)))
+def _executor(kind: str, workers: int | None, address: str | None, runs: int, chunk_size: int
+              ) -> Executor:
+    """All CPUs unless asked otherwise, but never more local workers than chunks to give them."""
+    return chosen_executor(kind, workers, address, tasks=math.ceil(runs / chunk_size))
 
 
 def _progress() -> Progress:
@@ -158,13 +158,14 @@ def run_command(name: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml 
                     None, "--precision", min=0.0, help="Stop once every proportion's 95% "
                     "half-width is at most this."),
                 workers: int | None = WorkersOption, chunk_size: int = ChunkOption,
+                executor: str = ExecutorOption, address: str | None = AddressOption,
                 uncertain: bool = UncertainOption, as_json: bool = JsonOption) -> None:
     """Simulate a scenario: replications.parquet, summary.json and charts in the output folder."""
     scenario = load_scenario(name)
     total = runs or (PRECISION_CAP if precision is not None else DEFAULT_RUNS)
     with _progress() as bar:
         task = bar.add_task(scenario.label, total=total)
-        saved = save_run(scenario, total, seed, out, executor=_executor(workers, total, chunk_size),
+        saved = save_run(scenario, total, seed, out, executor=_executor(executor, workers, address, total, chunk_size),
                          chunk_size=chunk_size, precision=precision, uncertain=uncertain,
                          progress=lambda done, _: bar.update(task, completed=done))
     summary, out = saved.result.summary, saved.out
@@ -186,6 +187,7 @@ def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .
                     second: str = typer.Argument(..., help="NAME[@VARIANT] or a .toml file."),
                     runs: int | None = RunsOption, seed: int = SeedOption,
                     workers: int | None = WorkersOption, chunk_size: int = ChunkOption,
+                    executor: str = ExecutorOption, address: str | None = AddressOption,
                     uncertain: bool = UncertainOption, as_json: bool = JsonOption) -> None:
     """Difference SECOND − FIRST under common random numbers, with its 95% interval."""
     a, b = load_scenario(first), load_scenario(second)
@@ -193,7 +195,7 @@ def compare_command(first: str = typer.Argument(..., help="NAME[@VARIANT] or a .
     with _progress() as bar:
         task = bar.add_task(f"{a.label} vs {b.label}", total=total)
         result = engine.compare(a, b, total, seed, chunk_size=chunk_size,
-                                executor=_executor(workers, total, chunk_size), uncertain=uncertain,
+                                executor=_executor(executor, workers, address, total, chunk_size), uncertain=uncertain,
                                 progress=lambda done, _: bar.update(task, completed=done))
 
     def render() -> None:

@@ -32,3 +32,21 @@ def or_local(executor: Executor | None) -> Executor:
     from sahelsim.runtime.local import LocalExecutor
 
     return LocalExecutor(1) if executor is None else executor
+
+
+KINDS = ("local", "ray")
+
+
+def executor_for(kind: str = "local", workers: int | None = None, address: str | None = None) -> Executor:
+    """The executor a command asked for by name: `local` (this machine's processes, `workers` of
+    them, default every CPU) or `ray` (the Ray cluster at `address`, HOST:PORT)."""
+    from sahelsim.errors import UserError
+    from sahelsim.runtime.local import LocalExecutor, default_workers
+
+    if kind not in KINDS:
+        raise UserError(f"unknown executor {kind!r}; choose from: {', '.join(KINDS)}", field="executor")
+    if kind == "local":
+        if address is not None:
+            raise UserError("--address names a Ray cluster; add --executor ray", field="address")
+        return LocalExecutor(workers or default_workers())
+    raise UserError("--executor ray is not available in this version", field="executor")
