@@ -43,21 +43,27 @@ Draw = Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
 
 
 class ChunkStreams:
-    """The random numbers of replications [start, stop) of one run.
+    """The random numbers of replications [start, stop) of one run, `repeat` times over.
 
     Each call such as `uniform(Purpose.THREAT, (d,))` returns an array shaped (stop - start, d) and
     advances the per-block generators of that stream, so successive calls continue the same stream.
+    With `repeat` = P the replications' rows come P times, one after the other (P × (stop − start)
+    rows): a sweep of P parameter points is then one engine call in which every point meets the same
+    random numbers (common random numbers across the points), drawn once.
     """
 
-    def __init__(self, seed: int, start: int, stop: int) -> None:
+    def __init__(self, seed: int, start: int, stop: int, repeat: int = 1) -> None:
         if not 0 <= start < stop:
             raise ValueError(f"empty or negative replication range [{start}, {stop})")
-        self.seed, self.start, self.stop = seed, start, stop
+        if repeat < 1:
+            raise ValueError(f"repeat must be at least 1, not {repeat}")
+        self.seed, self.start, self.stop, self.repeat = seed, start, stop, repeat
         self._generators: dict[tuple[int, int, int], np.random.Generator] = {}
 
     @property
     def size(self) -> int:
-        return self.stop - self.start
+        """Rows of every array drawn: the replications, times `repeat`."""
+        return (self.stop - self.start) * self.repeat
 
     def _generator(self, block: int, purpose: Purpose, key: int) -> np.random.Generator:
         address = (block, int(purpose), key)
@@ -82,7 +88,10 @@ class ChunkStreams:
             lo = max(self.start - block * BLOCK, 0)
             hi = min(self.stop - block * BLOCK, BLOCK)
             parts.append(values[(slice(None),) * axis + (slice(lo, hi),)])
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+        drawn = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+        if self.repeat == 1:
+            return drawn
+        return np.tile(drawn, (1,) * axis + (self.repeat,) + (1,) * len(shape))
 
     def uniform(self, purpose: Purpose, shape: tuple[int, ...] = (), key: int = 0,
                 leading: tuple[int, ...] = ()) -> np.ndarray:

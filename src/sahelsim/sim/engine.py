@@ -383,16 +383,18 @@ def with_rows(plan: Plan, figures: Mapping[str, np.ndarray]) -> Plan:
 
 
 def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
-                   figures: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                   figures: Mapping[str, np.ndarray] | None = None, repeat: int = 1) -> dict[str, np.ndarray]:
     """Simulate replications [start, stop) of a run seeded `seed`; one array per output column.
 
-    `figures` gives figures of `ROW_FIGURES` one value per replication of the chunk (each an array
-    of stop − start values); the random numbers are the same whatever the figures, so replication
-    i under two sets of figures differs only by what the figures change.
+    `figures` gives figures of `ROW_FIGURES` one value per row of the chunk; the random numbers are
+    the same whatever the figures, so replication i under two sets of figures differs only by what
+    the figures change. `repeat` = P simulates the replications P times over in one call (P × (stop
+    − start) rows, block p holding the p-th copy): with one figure value per block, a sweep of P
+    parameter points on common random numbers.
     """
     if figures:
         plan = with_rows(plan, figures)
-    streams = ChunkStreams(seed, start, stop)
+    streams = ChunkStreams(seed, start, stop, repeat)
     d = plan.sorties
     # threat: when each sortie launches and, against a convoy, how long it needs to find it
     launch = plan.launch_start_s + plan.launch_spread_s * streams.uniform(Purpose.THREAT, (d,))
@@ -429,7 +431,7 @@ def simulate_chunk(plan: Plan, seed: int, start: int, stop: int,
     assets = _ground_destruction(plan, streams, assets, ground["assault_outcome"])
     value_lost = assets.value_lost_usd(plan.assets)
     return {
-        "replication": np.arange(start, stop, dtype=np.int64),
+        "replication": np.tile(np.arange(start, stop, dtype=np.int64), repeat),
         "first_detection_s": _first_detection(launch, detected_at),
         "detected": _count_by_row(np.isfinite(detected_at)),
         "identified": _count_by_row(np.isfinite(identified_at)),
