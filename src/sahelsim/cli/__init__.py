@@ -65,7 +65,7 @@ def emit(data: Any, as_json: bool, render: Callable[[], None] | None = None) -> 
 
 def _register_commands() -> None:
     """Import the command modules: each adds its commands to `app` on import."""
-    from sahelsim.cli import calibrate, mission, record, scenario, sensitivity  # noqa: F401
+    from sahelsim.cli import calibrate, discover, mission, record, scenario, sensitivity  # noqa: F401
 
 
 def run() -> None:

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from sahelsim.cli import JsonOption, app, console, emit
 from sahelsim.cli.executor_options import AddressOption, ExecutorOption, WorkersOption, chosen_executor
-from sahelsim.cli.scenario import SeedOption, _progress
+from sahelsim.cli.progress import progress_bar
+from sahelsim.cli.scenario import SeedOption
 
 MeasureOption = typer.Option(None, "--measure", "-m",
                              help="A measure to screen (repeat; default: defender_losses, overrun,"
@@ -46,12 +47,11 @@ def sensitivity_command(
     from sahelsim.analysis.sensitivity import DEFAULT_MEASURES, analyse
     from sahelsim.report.sensitivity_chart import write_chart
 
-    with _progress() as bar:
-        task = bar.add_task(f"{method} screen of {name}", total=None)
+    with progress_bar(f"{method} screen of {name}") as update:
         result = analyse(name, method=method, samples=samples, measure_names=tuple(measure or DEFAULT_MEASURES),
                          figures=figure or None, levers=levers, replications=replications, seed=seed,
                          executor=chosen_executor(executor, workers, address),
-                         progress=lambda done, total: bar.update(task, completed=done, total=total))
+                         progress=update)
     chart = write_chart(result, out or Path(f"{result.scenario.replace('@', '-')}-sensitivity.html"))
     data = {**result.to_dict(), "chart": str(chart)}
 
