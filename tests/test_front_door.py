@@ -15,7 +15,7 @@ from sahelsim.sim.catalogue import load_catalogue
 SCENARIO = "post-drone-assault"
 FRONT_DOOR = {"CompareResult", "LocalExecutor", "RunResult", "Scenario", "UserError", "calibrate", "compare",
               "drone_trends", "fit_rates", "ingest", "list_library", "load_catalogue", "load_outcomes",
-              "load_scenario", "run", "save_run", "select_events", "tag_text", "validate", "with_figures"}
+              "load_scenario", "run", "save_run", "select_events", "tag_text", "validate", "with_figures", "sensitivity", "discover"}
 
 
 def test_the_namespace_holds_the_user_level_verbs_and_nothing_else() -> None:

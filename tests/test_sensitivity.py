@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from sahelsim.analysis.sensitivity import analyse
+from sahelsim.analysis.sensitivity import sensitivity
 from sahelsim.analysis.sweep import factors, sweep
 from sahelsim.runtime.local import LocalExecutor
 from sahelsim.sim import engine
@@ -74,7 +74,7 @@ def test_points_share_their_random_numbers(post):
 
 
 def test_morris_ranks_what_moves_each_measure_and_which_way(post):
-    result = analyse(post, method="morris", samples=6, replications=200,
+    result = sensitivity(post, method="morris", samples=6, replications=200,
                      figures=["threat.assault.attackers", "defence.ground.beta_per_min",
                               "site.assets[0].unit_value_usd"],
                      measure_names=("overrun", "defender_losses", "value_lost_usd"))
@@ -92,7 +92,7 @@ def test_morris_ranks_what_moves_each_measure_and_which_way(post):
 
 
 def test_sobol_indices_split_the_variance(post):
-    result = analyse(post, method="sobol", samples=128, replications=100,
+    result = sensitivity(post, method="sobol", samples=128, replications=100,
                      figures=["threat.assault.attackers", "site.assets[0].unit_value_usd"],
                      measure_names=("defender_losses", "value_lost_usd"))
     by = {(i.measure, i.figure): i for rows in result.indices.values() for i in rows}
@@ -103,7 +103,7 @@ def test_sobol_indices_split_the_variance(post):
 
 
 def test_a_measure_without_a_value_is_said_not_ranked(post):
-    result = analyse(post, samples=2, replications=20, figures=ROW, measure_names=("cost_exchange",))
+    result = sensitivity(post, samples=2, replications=20, figures=ROW, measure_names=("cost_exchange",))
     assert "cost_exchange" not in result.indices
     assert "divisor is zero" in result.finding("cost_exchange")
 

@@ -17,6 +17,8 @@ The front door: the verbs a user needs, each a thin name for the library functio
     fit = sahelsim.calibrate("post-drone-assault", budget=20_000)    # ABC-SMC on documented outcomes
     fit.write(Path("post-calibrated.toml"))                          # the file, with its posterior
     sahelsim.validate(["post-drone-assault"]).to_dict()              # outcomes vs 90% intervals
+    sahelsim.sensitivity("post-drone-assault", method="morris").to_frame()  # which figures matter
+    sahelsim.discover("post-drone-assault@improved", "P(overrun) > 0.3").box  # where it fails
 
 A user's mistake raises `sahelsim.UserError`, whose message names the file, row and field.
 Names are imported when first used, so `import sahelsim` (and every CLI command) stays quick.
@@ -45,6 +47,8 @@ _EXPORTS = {
     "LocalExecutor": "sahelsim.runtime.local",
     "calibrate": "sahelsim.analysis.calibration",
     "validate": "sahelsim.analysis.validation",
+    "sensitivity": "sahelsim.analysis.sensitivity",
+    "discover": "sahelsim.analysis.discovery",
     "fit_rates": "sahelsim.analysis.rates",
     "load_outcomes": "sahelsim.analysis.outcomes",
     "ingest": "sahelsim.evidence.ingest",
@@ -57,6 +61,8 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time `__getattr__` imports on first use
     from sahelsim.analysis.calibration import calibrate
+    from sahelsim.analysis.discovery import discover
+    from sahelsim.analysis.sensitivity import sensitivity
     from sahelsim.analysis.outcomes import load_outcomes
     from sahelsim.analysis.rates import fit_rates
     from sahelsim.analysis.validation import validate

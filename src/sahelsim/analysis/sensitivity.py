@@ -149,7 +149,7 @@ def _why_not(values: np.ndarray) -> str | None:
     return None
 
 
-def analyse(name_or_scenario: str | Scenario, *, method: str = "morris", samples: int | None = None,
+def sensitivity(name_or_scenario: str | Scenario, *, method: str = "morris", samples: int | None = None,
             measure_names: tuple[str, ...] = DEFAULT_MEASURES, figures: list[str] | None = None,
             levers: bool = False, replications: int = 200, seed: int = 0,
             executor: Executor | None = None, progress: Progress | None = None) -> Sensitivity:

@@ -44,11 +44,11 @@ def sensitivity_command(
 ) -> None:
     """Rank a scenario's uncertain figures (declared ranges, or posteriors where fitted) by their
     effect on each measure: Morris μ* and σ, or Sobol S1 and ST, with a chart."""
-    from sahelsim.analysis.sensitivity import DEFAULT_MEASURES, analyse
+    from sahelsim.analysis.sensitivity import DEFAULT_MEASURES, sensitivity
     from sahelsim.report.sensitivity_chart import write_chart
 
     with progress_bar(f"{method} screen of {name}") as update:
-        result = analyse(name, method=method, samples=samples, measure_names=tuple(measure or DEFAULT_MEASURES),
+        result = sensitivity(name, method=method, samples=samples, measure_names=tuple(measure or DEFAULT_MEASURES),
                          figures=figure or None, levers=levers, replications=replications, seed=seed,
                          executor=chosen_executor(executor, workers, address),
                          progress=update)
