@@ -20,6 +20,7 @@ BENCHMARKS = {
     "tagging": "bench_tagging.py",
     "simulator": "bench_simulator.py",
     "calibration": "bench_calibration.py",
+    "sweep": "bench_sweep.py",
 }
 
 
